@@ -1,0 +1,89 @@
+/* meshctl status: who this node is, and whether its agent runs. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "meshctl.h"
+#include "overlay/identity.h"
+
+static const char *
+str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "?";
+}
+
+static long long
+num(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+int
+cmd_status(struct ctl *ctl, int argc, char **argv)
+{
+	struct mesh_identity id;
+	char err[512], ierr[512], addr[INET6_ADDRSTRLEN], fp[IDENTITY_FP_LEN];
+	bool unreachable;
+	json_t *agent;
+	int idrc;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: meshctl status\n");
+		return EXIT_USAGE;
+	}
+	idrc = identity_load_public(ctl->conf.state_dir, &id, ierr, sizeof(ierr));
+	agent = ctl_get(ctl, "/v1/status", err, sizeof(err), &unreachable);
+	if (idrc == 0) {
+		inet_ntop(AF_INET6, id.addr, addr, sizeof(addr));
+		identity_fingerprint(id.pk, fp);
+	}
+	if (ctl->json) {
+		json_t *v = json_object();
+		json_object_set_new(v, "node", idrc == 0 ? json_pack(
+		    "{s:s, s:s, s:s}", "name", id.name, "address", addr,
+		    "fingerprint", fp) : json_null());
+		json_object_set_new(v, "agent", agent ? json_incref(agent) :
+		    json_pack("{s:s, s:s}", "state", "not running", "error", err));
+		if (agent)
+			json_object_set_new(json_object_get(v, "agent"), "state",
+			    json_string("running"));
+		print_json(v);
+		json_decref(v);
+	} else {
+		if (idrc == 0) {
+			printf("Name:         %s.mesh\n", id.name);
+			printf("Address:      %s\n", addr);
+			printf("Fingerprint:  %s\n", fp);
+		} else if (idrc == -ENOENT) {
+			printf("Node:         not initialised (meshctl init --name NAME)\n");
+		} else {
+			printf("Node:         %s\n", ierr);
+		}
+		printf("State dir:    %s\n", ctl->conf.state_dir);
+		if (agent != NULL) {
+			json_t *cnt = json_object_get(agent, "counters");
+			printf("Agent:        running (pid %lld, up %llds, version %s)\n",
+			    num(agent, "pid"), num(agent, "uptime_s"),
+			    str(agent, "version"));
+			printf("Names:        %lld\n", num(agent, "records"));
+			printf("Lookups:      %lld answered (%lld found, %lld not "
+			    "found, %lld malformed)\n", num(cnt, "nss_requests"),
+			    num(cnt, "nss_ok"), num(cnt, "nss_notfound"),
+			    num(cnt, "nss_badreq"));
+			printf("Clients cut:  %lld idle, %lld evicted\n",
+			    num(cnt, "nss_idle_closed"), num(cnt, "nss_evicted"));
+		} else {
+			printf("Agent:        %s\n", err);
+		}
+	}
+	json_decref(agent);
+	if (agent == NULL)
+		return unreachable ? EXIT_NOAGENT : EXIT_ERR;
+	return EXIT_OK;
+}

@@ -1,0 +1,303 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/name.h"
+#include "conf.h"
+#include "log.h"
+
+#ifndef MESH_STATE_DIR
+#define MESH_STATE_DIR "/var/lib/mesh"
+#endif
+
+int
+conf_init(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->state_dir = strdup(MESH_STATE_DIR);
+	c->nss_socket = strdup(MESH_NSS_SOCKET);
+	c->control_socket = strdup(MESH_CONTROL_SOCKET);
+	c->log_level = LOG_LVL_INFO;
+	c->ttl = 60;
+	if (c->state_dir == NULL || c->nss_socket == NULL ||
+	    c->control_socket == NULL) {
+		conf_free(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	free(c->state_dir);
+	free(c->nss_socket);
+	free(c->control_socket);
+	free(c->hosts);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+conf_parser_init(struct conf_parser *p, struct conf *c, const char *file)
+{
+	memset(p, 0, sizeof(*p));
+	p->conf = c;
+	p->file = file;
+}
+
+static int __attribute__((format(printf, 2, 3)))
+fail(struct conf_parser *p, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(p->err, sizeof(p->err), "%s:%u: %s", p->file, p->line, msg);
+	return -1;
+}
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Next whitespace-separated word of [*s, end): sets *w and *wl, advances. */
+static int
+next_word(const char **s, const char *end, const char **w, size_t *wl)
+{
+	const char *p = *s;
+
+	while (p < end && is_space(*p))
+		p++;
+	*w = p;
+	while (p < end && !is_space(*p))
+		p++;
+	*wl = (size_t)(p - *w);
+	*s = p;
+	return *wl > 0;
+}
+
+static int
+set_path(struct conf_parser *p, char **dst, const char *v, size_t vl,
+    const char *key)
+{
+	char *s;
+
+	if (vl == 0 || v[0] != '/')
+		return fail(p, "%s must be an absolute path", key);
+	if (memchr(v, ' ', vl) != NULL || memchr(v, '\t', vl) != NULL)
+		return fail(p, "%s must be one path without spaces", key);
+	if ((s = strndup(v, vl)) == NULL)
+		return fail(p, "out of memory");
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int
+parse_host(struct conf_parser *p, const char *name, size_t nl,
+    const char *v, const char *end)
+{
+	struct conf *c = p->conf;
+	struct conf_host h;
+	char full[MESH_NAME_MAX + 8];
+	const char *why = NULL, *w;
+	size_t wl, stem;
+	int n;
+
+	memset(&h, 0, sizeof(h));
+	h.line = p->line;
+	/* "nas" and "nas.mesh" name the same host. */
+	if (mesh_name_is_mesh(name, nl, &stem)) {
+		if (!mesh_label_valid(name, stem, &why))
+			return fail(p, "host name '%.*s' %s", (int)nl, name, why);
+	} else if (!mesh_label_valid(name, nl, &why)) {
+		return fail(p, "host name '%.*s' %s", (int)nl, name, why);
+	}
+	n = snprintf(full, sizeof(full), "%.*s%s", (int)nl, name,
+	    mesh_name_is_mesh(name, nl, &stem) ? "" : "." MESH_SUFFIX);
+	if (n < 0 || mesh_name_canon(full, (size_t)n, h.name) < 0)
+		return fail(p, "host name '%.*s' is too long", (int)nl, name);
+	for (size_t i = 0; i < c->nhosts; i++)
+		if (strcmp(c->hosts[i].name, h.name) == 0)
+			return fail(p, "host '%s' is already defined on line %u",
+			    h.name, c->hosts[i].line);
+
+	while (next_word(&v, end, &w, &wl)) {
+		char a[INET6_ADDRSTRLEN];
+		uint8_t bin[16];
+		if (wl >= sizeof(a))
+			return fail(p, "'%.*s' is not an IPv4 or IPv6 address",
+			    (int)(wl > 64 ? 64 : wl), w);
+		memcpy(a, w, wl);
+		a[wl] = '\0';
+		if (inet_pton(AF_INET, a, bin) == 1) {
+			if (h.n4 == MESH_ADDR4_MAX)
+				return fail(p, "host '%s' has more than %d IPv4 addresses",
+				    h.name, MESH_ADDR4_MAX);
+			memcpy(h.addr4[h.n4++], bin, 4);
+		} else if (inet_pton(AF_INET6, a, bin) == 1) {
+			if (h.n6 == MESH_ADDR6_MAX)
+				return fail(p, "host '%s' has more than %d IPv6 addresses",
+				    h.name, MESH_ADDR6_MAX);
+			memcpy(h.addr6[h.n6++], bin, 16);
+		} else {
+			return fail(p, "'%s' is not an IPv4 or IPv6 address", a);
+		}
+	}
+	if (h.n4 + h.n6 == 0)
+		return fail(p, "host '%s' needs at least one address", h.name);
+	if (c->nhosts == CONF_HOSTS_MAX)
+		return fail(p, "more than %d host lines", CONF_HOSTS_MAX);
+	struct conf_host *nh = realloc(c->hosts, (c->nhosts + 1) * sizeof(*nh));
+	if (nh == NULL)
+		return fail(p, "out of memory");
+	c->hosts = nh;
+	c->hosts[c->nhosts++] = h;
+	return 0;
+}
+
+static int
+key_is(const char *k, size_t kl, const char *want)
+{
+	return strlen(want) == kl && memcmp(k, want, kl) == 0;
+}
+
+int
+conf_line(struct conf_parser *p, const char *text, size_t len)
+{
+	const char *end = text + len, *eq, *k, *k2, *v, *s;
+	size_t kl, k2l;
+
+	p->line++;
+	if (len > CONF_LINE_MAX)
+		return fail(p, "line longer than %d bytes", CONF_LINE_MAX);
+	if (memchr(text, '\0', len) != NULL)
+		return fail(p, "line contains a NUL byte");
+	/* Strip a comment: '#' to the end of the line. */
+	const char *hash = memchr(text, '#', len);
+	if (hash != NULL)
+		end = hash;
+	s = text;
+	if (!next_word(&s, end, &k, &kl))
+		return 0;	/* blank or comment only */
+	eq = memchr(text, '=', (size_t)(end - text));
+	if (eq == NULL)
+		return fail(p, "expected 'key = value'");
+	if (k + kl > eq) {	/* "key=value" with no spaces */
+		kl = (size_t)(eq - k);
+		s = eq;
+	}
+	v = eq + 1;
+	while (v < end && is_space(*v))
+		v++;
+	while (end > v && is_space(end[-1]))
+		end--;
+
+	if (key_is(k, kl, "host")) {
+		if (!next_word(&s, eq, &k2, &k2l))
+			return fail(p, "expected 'host NAME = ADDRESS...'");
+		if (k2 + k2l > eq)
+			k2l = (size_t)(eq - k2);
+		if (next_word(&s, eq, &k, &kl))
+			return fail(p, "expected 'host NAME = ADDRESS...'");
+		return parse_host(p, k2, k2l, v, end);
+	}
+	if (next_word(&s, eq, &k2, &k2l))
+		return fail(p, "unexpected '%.*s' before '='", (int)k2l, k2);
+	if (v == end)
+		return fail(p, "'%.*s' needs a value", (int)kl, k);
+	if (key_is(k, kl, "state_dir"))
+		return set_path(p, &p->conf->state_dir, v, (size_t)(end - v), "state_dir");
+	if (key_is(k, kl, "nss_socket"))
+		return set_path(p, &p->conf->nss_socket, v, (size_t)(end - v), "nss_socket");
+	if (key_is(k, kl, "control_socket"))
+		return set_path(p, &p->conf->control_socket, v, (size_t)(end - v),
+		    "control_socket");
+	if (key_is(k, kl, "log_level")) {
+		char lv[16];
+		int l = -1;
+		if ((size_t)(end - v) < sizeof(lv)) {
+			memcpy(lv, v, (size_t)(end - v));
+			lv[end - v] = '\0';
+			l = log_parse_level(lv);
+		}
+		if (l < 0)
+			return fail(p, "log_level must be error, warn, info or debug");
+		p->conf->log_level = l;
+		return 0;
+	}
+	if (key_is(k, kl, "ttl")) {
+		char num[16];
+		unsigned long t;
+		char *ep;
+		if ((size_t)(end - v) >= sizeof(num))
+			return fail(p, "ttl must be a number of seconds, 0 to 86400");
+		memcpy(num, v, (size_t)(end - v));
+		num[end - v] = '\0';
+		errno = 0;
+		t = strtoul(num, &ep, 10);
+		if (errno != 0 || *ep != '\0' || num[0] < '0' || num[0] > '9' ||
+		    t > 86400)
+			return fail(p, "ttl must be a number of seconds, 0 to 86400");
+		p->conf->ttl = (uint32_t)t;
+		return 0;
+	}
+	return fail(p, "unknown key '%.*s' (known: state_dir, nss_socket, "
+	    "control_socket, log_level, ttl, host)", (int)(kl > 64 ? 64 : kl), k);
+}
+
+int
+conf_finish(struct conf_parser *p)
+{
+	(void)p;
+	return 0;
+}
+
+int
+conf_load(struct conf *c, const char *path, int must_exist, char *err,
+    size_t errlen)
+{
+	struct conf_parser p;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+	int rc = 0;
+
+	f = fopen(path, "re");
+	if (f == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	conf_parser_init(&p, c, path);
+	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		rc = conf_line(&p, line, (size_t)n);
+	}
+	if (rc == 0 && ferror(f)) {
+		snprintf(p.err, sizeof(p.err), "%s: read error: %s", path,
+		    strerror(errno));
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = conf_finish(&p);
+	free(line);
+	fclose(f);
+	if (rc < 0)
+		snprintf(err, errlen, "%s", p.err);
+	return rc;
+}

@@ -1,0 +1,57 @@
+/*
+ * meshd.conf: "key = value" lines, '#' comments.  A line parser with an
+ * explicit context (conf_init / conf_line / conf_finish), so the fuzzer and
+ * the tests drive it a line at a time without files.
+ */
+#ifndef MESH_CONF_H
+#define MESH_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mesh/proto.h"
+
+#define CONF_LINE_MAX 4096
+#define CONF_HOSTS_MAX 4096
+
+struct conf_host {
+	char name[MESH_NAME_MAX + 1];	/* canonical: "label.mesh" */
+	uint8_t addr4[MESH_ADDR4_MAX][4];
+	uint8_t addr6[MESH_ADDR6_MAX][16];
+	uint16_t n4, n6;
+	unsigned line;
+};
+
+struct conf {
+	char *state_dir;
+	char *nss_socket;
+	char *control_socket;
+	int log_level;			/* enum log_level */
+	uint32_t ttl;			/* seconds, for answers from the store */
+	struct conf_host *hosts;
+	size_t nhosts;
+};
+
+struct conf_parser {
+	struct conf *conf;
+	const char *file;
+	unsigned line;
+	char err[512];			/* "file:line: message" on failure */
+};
+
+/* Defaults; 0 or -ENOMEM. */
+int conf_init(struct conf *c);
+void conf_free(struct conf *c);
+
+void conf_parser_init(struct conf_parser *p, struct conf *c, const char *file);
+/* One line without its newline; 0, or -1 with p->err set. */
+int conf_line(struct conf_parser *p, const char *text, size_t len);
+/* Checks that need the whole file; 0, or -1 with p->err set. */
+int conf_finish(struct conf_parser *p);
+
+/* Read a whole file into c (which must be conf_init'ed).  A missing file is
+ * an error only when must_exist.  0, or -1 with err set. */
+int conf_load(struct conf *c, const char *path, int must_exist,
+    char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,207 @@
+/*
+ * The NSS socket: any local user may connect, so every client is hostile.
+ * Each datagram is answered at once from memory; a client that says nothing
+ * is dropped after NSS_IDLE_MS, and when NSS_CLIENTS_MAX are connected the
+ * oldest is dropped to make room (real lookups last microseconds, so the
+ * oldest is nearly always a client that hogs a slot).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "common/proto.h"
+#include "log.h"
+#include "resolver.h"
+
+#define NSS_CLIENTS_MAX 1024
+#define NSS_IDLE_MS 2000
+
+struct nss_client {
+	struct nss_client *prev, *next;	/* oldest first */
+	struct nss_server *ns;
+	int fd;
+	uint64_t since_ms;
+};
+
+struct nss_server {
+	struct agent *a;
+	char *path;
+	int fd;
+	struct nss_client *head, *tail;
+	size_t nclients;
+	struct ev_timer sweep;
+};
+
+static void
+client_close(struct nss_server *ns, struct nss_client *c)
+{
+	ev_io_del(ns->a->loop, c->fd);
+	close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ns->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		ns->tail = c->prev;
+	ns->nclients--;
+	free(c);
+}
+
+static void
+count(struct agent_stats *st, uint16_t status)
+{
+	st->nss_requests++;
+	switch (status) {
+	case MESH_ST_OK: st->nss_ok++; break;
+	case MESH_ST_NOTFOUND: st->nss_notfound++; break;
+	case MESH_ST_NOTMINE: st->nss_notmine++; break;
+	default: st->nss_badreq++; break;
+	}
+}
+
+static void
+client_ready(struct ev_loop *loop, int fd, int events, void *data)
+{
+	struct nss_client *c = data;
+	struct nss_server *ns = c->ns;
+	struct mesh_resp resp;
+	union {
+		struct mesh_req req;
+		char raw[sizeof(struct mesh_req) + 1];
+	} in;
+	ssize_t n;
+
+	(void)loop;
+	(void)events;
+	/* A few datagrams per wakeup at most, so one chatty client cannot
+	 * keep the loop from the others. */
+	for (int i = 0; i < 8; i++) {
+		n = recv(fd, &in, sizeof(in), MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			client_close(ns, c);
+			return;
+		}
+		resolve(ns->a->store, ns->a->have_id ? ns->a->id.prefix : NULL,
+		    &in, (size_t)n, &resp);
+		count(&ns->a->st, resp.status);
+		if (resp.status == MESH_ST_BADREQ)
+			log_debug("nss: malformed request of %zd bytes", n);
+		if (send(fd, &resp, sizeof(resp), MSG_DONTWAIT | MSG_NOSIGNAL) !=
+		    (ssize_t)sizeof(resp) || resp.status == MESH_ST_BADREQ) {
+			/* Not reading its answers, or not speaking the
+			 * protocol: either way, goodbye. */
+			client_close(ns, c);
+			return;
+		}
+		c->since_ms = ev_now_ms();
+	}
+}
+
+static void
+accept_ready(struct ev_loop *loop, int fd, int events, void *data)
+{
+	struct nss_server *ns = data;
+
+	(void)events;
+	for (int i = 0; i < 64; i++) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("nss: accept");
+			return;
+		}
+		if (ns->nclients >= NSS_CLIENTS_MAX) {
+			ns->a->st.nss_evicted++;
+			client_close(ns, ns->head);
+		}
+		struct nss_client *c = malloc(sizeof(*c));
+		if (c == NULL) {
+			close(cfd);
+			continue;
+		}
+		c->ns = ns;
+		c->fd = cfd;
+		c->since_ms = ev_now_ms();
+		c->next = NULL;
+		c->prev = ns->tail;
+		if (ev_io_add(loop, cfd, EV_READ, client_ready, c) < 0) {
+			close(cfd);
+			free(c);
+			continue;
+		}
+		if (ns->tail)
+			ns->tail->next = c;
+		else
+			ns->head = c;
+		ns->tail = c;
+		ns->nclients++;
+	}
+}
+
+static void
+sweep(struct ev_loop *loop, struct ev_timer *t, void *data)
+{
+	struct nss_server *ns = data;
+	uint64_t now = ev_now_ms();
+
+	/* The list is oldest first by connect time, but since_ms moves on
+	 * every answer, so walk it all; it holds at most NSS_CLIENTS_MAX. */
+	for (struct nss_client *c = ns->head, *next; c != NULL; c = next) {
+		next = c->next;
+		if (now - c->since_ms >= NSS_IDLE_MS) {
+			ns->a->st.nss_idle_closed++;
+			client_close(ns, c);
+		}
+	}
+	ev_timer_start(loop, t, NSS_IDLE_MS / 2, sweep, ns);
+}
+
+struct nss_server *
+nss_server_new(struct agent *a, const char *path)
+{
+	struct nss_server *ns = calloc(1, sizeof(*ns));
+
+	if (ns == NULL)
+		return NULL;
+	ns->a = a;
+	ns->fd = -1;
+	if ((ns->path = strdup(path)) == NULL)
+		goto fail;
+	/* 0666: every local user may resolve names, as with /etc/hosts. */
+	if ((ns->fd = sock_listen_unix(path, SOCK_SEQPACKET, 0666)) < 0)
+		goto fail;
+	if (ev_io_add(a->loop, ns->fd, EV_READ, accept_ready, ns) < 0)
+		goto fail;
+	ev_timer_start(a->loop, &ns->sweep, NSS_IDLE_MS / 2, sweep, ns);
+	return ns;
+fail:
+	nss_server_free(ns);
+	return NULL;
+}
+
+void
+nss_server_free(struct nss_server *ns)
+{
+	if (ns == NULL)
+		return;
+	while (ns->head != NULL)
+		client_close(ns, ns->head);
+	ev_timer_stop(ns->a->loop, &ns->sweep);
+	if (ns->fd >= 0) {
+		ev_io_del(ns->a->loop, ns->fd);
+		close(ns->fd);
+		sock_unlink_unix(ns->path);
+	}
+	free(ns->path);
+	free(ns);
+}

@@ -1,0 +1,248 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sodium.h>
+
+#include "common/atomic.h"
+#include "common/name.h"
+#include "identity.h"
+
+#define B64_VARIANT sodium_base64_VARIANT_ORIGINAL
+#define B64_32 sodium_base64_ENCODED_LEN(32, B64_VARIANT)	/* incl. NUL */
+
+static int
+path_of(char *out, size_t len, const char *dir, const char *file)
+{
+	int n = snprintf(out, len, "%s/%s", dir, file);
+
+	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+/* Write 32 bytes as one base64 line. */
+static int
+write_b64(const char *dir, const char *file, const uint8_t bin[32], mode_t mode)
+{
+	char path[4096], *line;
+	int rc;
+
+	if ((rc = path_of(path, sizeof(path), dir, file)) < 0)
+		return rc;
+	line = sodium_malloc(B64_32 + 1);
+	if (line == NULL)
+		return -ENOMEM;
+	sodium_bin2base64(line, B64_32, bin, 32, B64_VARIANT);
+	strcat(line, "\n");
+	rc = atomic_write(path, line, strlen(line), mode);
+	sodium_free(line);
+	return rc;
+}
+
+/* Read one base64 line of 32 bytes into bin.  The text lives in guarded
+ * memory because for keys it is the secret itself. */
+static int
+read_b64(const char *dir, const char *file, uint8_t bin[32], char *err,
+    size_t errlen)
+{
+	char path[4096], *text;
+	size_t binlen = 0;
+	const char *end;
+	ssize_t n;
+	int rc = 0;
+
+	if ((rc = path_of(path, sizeof(path), dir, file)) < 0)
+		return rc;
+	if ((text = sodium_malloc(128)) == NULL)
+		return -ENOMEM;
+	n = read_small_file(path, text, 127);
+	if (n < 0) {
+		rc = (int)n;
+		snprintf(err, errlen, "%s: %s", path,
+		    rc == -EFBIG ? "not a key file (too long)" : strerror(-rc));
+		goto out;
+	}
+	text[n] = '\0';
+	if (n > 0 && text[n - 1] == '\n')
+		text[--n] = '\0';
+	if (sodium_base642bin(bin, 32, text, (size_t)n, NULL, &binlen, &end,
+	    B64_VARIANT) != 0 || binlen != 32 || *end != '\0') {
+		snprintf(err, errlen, "%s: not a key file (expected one base64 "
+		    "line of 32 bytes)", path);
+		rc = -EINVAL;
+	}
+out:
+	sodium_free(text);
+	return rc;
+}
+
+int
+identity_create(const char *dir, const char *name, char *err, size_t errlen)
+{
+	unsigned char *seed = NULL, *sk = NULL;
+	uint8_t pk[32];
+	char path[4096], line[MESH_LABEL_MAX + 2];
+	const char *why;
+	struct stat st;
+	int rc;
+
+	if (!mesh_label_valid(name, strlen(name), &why)) {
+		snprintf(err, errlen, "invalid name '%s': a name %s", name, why);
+		return -EINVAL;
+	}
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium failed to initialise");
+		return -EIO;
+	}
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		return rc;
+	}
+	if ((rc = path_of(path, sizeof(path), dir, "node.key")) < 0) {
+		snprintf(err, errlen, "state directory path too long");
+		return rc;
+	}
+	if (stat(path, &st) == 0) {
+		snprintf(err, errlen, "%s already exists: this machine is "
+		    "already a node (remove %s to start over)", path, dir);
+		return -EEXIST;
+	}
+	seed = sodium_malloc(32);
+	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (seed == NULL || sk == NULL) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* The network key first: a node without it is useless, and this
+	 * order means a crash leaves no node.key, so init can run again. */
+	randombytes_buf(seed, 32);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	if ((rc = write_b64(dir, "network.key", seed, 0600)) < 0 ||
+	    (rc = write_b64(dir, "network.pub", pk, 0644)) < 0)
+		goto fail;
+	snprintf(line, sizeof(line), "%s\n", name);
+	for (char *c = line; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	if ((rc = path_of(path, sizeof(path), dir, "node.name")) < 0 ||
+	    (rc = atomic_write(path, line, strlen(line), 0644)) < 0)
+		goto fail;
+	randombytes_buf(seed, 32);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	if ((rc = write_b64(dir, "node.pub", pk, 0644)) < 0 ||
+	    (rc = write_b64(dir, "node.key", seed, 0600)) < 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	snprintf(err, errlen, "cannot write to %s: %s", dir, strerror(-rc));
+out:
+	sodium_free(seed);
+	sodium_free(sk);
+	return rc;
+}
+
+int
+identity_load_public(const char *dir, struct mesh_identity *id, char *err,
+    size_t errlen)
+{
+	char path[4096], name[MESH_LABEL_MAX + 2];
+	const char *why;
+	ssize_t n;
+	int rc;
+
+	memset(id, 0, sizeof(*id));
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium failed to initialise");
+		return -EIO;
+	}
+	if ((rc = path_of(path, sizeof(path), dir, "node.name")) < 0)
+		return rc;
+	n = read_small_file(path, name, sizeof(name) - 1);
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", path, n == -EFBIG ?
+		    "name too long" : strerror((int)-n));
+		return (int)n;
+	}
+	name[n] = '\0';
+	if (n > 0 && name[n - 1] == '\n')
+		name[--n] = '\0';
+	if (!mesh_label_valid(name, (size_t)n, &why)) {
+		snprintf(err, errlen, "%s: invalid name: a name %s", path, why);
+		return -EINVAL;
+	}
+	memcpy(id->name, name, (size_t)n + 1);
+	if ((rc = read_b64(dir, "node.pub", id->pk, err, errlen)) < 0 ||
+	    (rc = read_b64(dir, "network.pub", id->ca_pk, err, errlen)) < 0)
+		return rc;
+	mesh_net_prefix(id->ca_pk, id->prefix);
+	mesh_node_addr(id->prefix, id->pk, id->addr);
+	return 0;
+}
+
+int
+identity_load_secret(const char *dir, struct mesh_identity *id, char *err,
+    size_t errlen)
+{
+	unsigned char *seed;
+	uint8_t pk[32];
+	int rc;
+
+	if ((rc = identity_load_public(dir, id, err, errlen)) < 0)
+		return rc;
+	seed = sodium_malloc(32);
+	id->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (seed == NULL || id->sk == NULL) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if ((rc = read_b64(dir, "node.key", seed, err, errlen)) < 0)
+		goto out;
+	crypto_sign_seed_keypair(pk, id->sk, seed);
+	if (sodium_memcmp(pk, id->pk, 32) != 0) {
+		snprintf(err, errlen, "%s/node.key does not match node.pub", dir);
+		rc = -EINVAL;
+	}
+out:
+	sodium_free(seed);
+	if (rc < 0) {
+		sodium_free(id->sk);
+		id->sk = NULL;
+	}
+	return rc;
+}
+
+void
+identity_free(struct mesh_identity *id)
+{
+	if (id == NULL)
+		return;
+	sodium_free(id->sk);
+	id->sk = NULL;
+}
+
+void
+identity_fingerprint(const uint8_t pk[static 32], char out[static IDENTITY_FP_LEN])
+{
+	static const char domain[] = "nss-mesh fingerprint v1";
+	static const char hex[] = "0123456789abcdef";
+	crypto_generichash_state st;
+	uint8_t h[16];
+	size_t o = 0;
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const uint8_t *)domain, sizeof(domain) - 1);
+	crypto_generichash_update(&st, pk, 32);
+	crypto_generichash_final(&st, h, sizeof(h));
+	for (size_t i = 0; i < sizeof(h); i++) {
+		if (i > 0 && i % 2 == 0)
+			out[o++] = ':';
+		out[o++] = hex[h[i] >> 4];
+		out[o++] = hex[h[i] & 15];
+	}
+	out[o] = '\0';
+}
