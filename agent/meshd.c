@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -142,6 +143,19 @@ on_reload(struct ev_loop *loop, int signo, void *data)
 	notify_systemd("READY=1");
 }
 
+/* Up to NSS_CLIENTS_MAX lookups may be connected at once, beyond the
+ * usual soft limit of 1024 descriptors: take what the hard limit allows. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static void
 daemonize(const char *pidfile)
 {
@@ -241,6 +255,7 @@ main(int argc, char **argv)
 		fatalx("libsodium failed to initialise");
 	signal(SIGPIPE, SIG_IGN);
 	umask(022);
+	raise_fd_limit();
 	if (detach)
 		daemonize(pidfile);
 

@@ -1,0 +1,22 @@
+# Shared by the shell tests: paths, skipping, starting meshd.
+# Sourced with top_builddir and top_srcdir set by the test harness.
+: "${top_builddir:=.}" "${top_srcdir:=.}"
+MESHD=$top_builddir/meshd
+MESHCTL=$top_builddir/meshctl
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root (mount and network namespaces)"; }
+need_cmd() { for c; do command -v "$c" >/dev/null 2>&1 || skip "needs $c"; done; }
+
+# wait_for_socket PATH: until meshd listens (5 s at most).
+wait_for_socket() {
+	for _ in $(seq 1 100); do
+		[ -S "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "meshd did not create $1"
+}
+
+# ms: monotonic milliseconds.
+ms() { date +%s%3N; }
