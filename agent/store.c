@@ -126,6 +126,8 @@ rebuild(struct store *s, size_t *shadowed)
 	if (rec == NULL)
 		return -ENOMEM;
 	for (int i = 0; i < SRC_MAX; i++) {
+		if (s->nsrc[i] == 0)
+			continue;	/* src[i] is NULL then: no memcpy */
 		memcpy(rec + n, s->src[i], s->nsrc[i] * sizeof(*rec));
 		n += s->nsrc[i];
 	}

@@ -56,21 +56,26 @@ mount --bind "$tmp/resolv.conf" /etc/resolv.conf
 
 # glibc dlopens libnss_mesh.so.2 by name; find it in the build tree.
 export LD_LIBRARY_PATH="$top_builddir/nss/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-use_valgrind=yes
-if readelf -d "$module" | grep -q 'libasan'; then
-	# An ASan-built module needs the runtime first in line in foreign programs.
-	LD_PRELOAD=$(${CC:-gcc} -print-file-name=libasan.so)
-	ASAN_OPTIONS=detect_leaks=0
-	export LD_PRELOAD ASAN_OPTIONS
-	use_valgrind=no
-fi
-
 dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
 	--listen-address=127.0.0.1 --bind-interfaces --user=root \
 	--pid-file="$tmp/dnsmasq.pid" \
 	--address=/mesh/10.9.9.9 --address=/example.test/10.7.7.7 \
 	2> "$tmp/dnsmasq.log" &
 pids="$pids $!"
+mkdir -p "$tmp/www" && echo "hello from web.mesh" > "$tmp/www/index.html"
+python3 -m http.server --bind 127.0.0.1 --directory "$tmp/www" 8080 \
+	> /dev/null 2>&1 &
+pids="$pids $!"
+
+asan=no
+if readelf -d "$module" | grep -q 'libasan'; then
+	# An ASan-built module needs the runtime first in line in the programs
+	# that load it (getent, python, ssh, curl); the servers above run bare.
+	LD_PRELOAD=$(${CC:-gcc} -print-file-name=libasan.so)
+	ASAN_OPTIONS=detect_leaks=0
+	export LD_PRELOAD ASAN_OPTIONS
+	asan=yes
+fi
 
 cat > "$tmp/meshd.conf" <<CONF
 state_dir = $tmp/state
@@ -131,11 +136,11 @@ if command -v ssh >/dev/null; then
 		grep -q 'connect to host web.mesh port 22: Connection refused' "$tmp/ssh.err" ||
 		cat "$tmp/ssh.err"
 fi
-if command -v curl >/dev/null; then
-	mkdir -p "$tmp/www" && echo "hello from web.mesh" > "$tmp/www/index.html"
-	python3 -m http.server --bind 127.0.0.1 --directory "$tmp/www" 8080 \
-		> /dev/null 2>&1 &
-	pids="$pids $!"
+if [ "$asan" = yes ]; then
+	# curl hangs with a preloaded ASan runtime even on a bare IP address:
+	# nothing of ours is involved, so this check runs in the plain build.
+	echo "skip - curl under ASan (covered by the plain build)"
+elif command -v curl >/dev/null; then
 	for _ in $(seq 1 50); do
 		out=$(curl -s --max-time 2 http://web.mesh:8080/) && break
 		sleep 0.1
@@ -144,7 +149,7 @@ if command -v curl >/dev/null; then
 fi
 
 # --- memory errors: getent under valgrind ---------------------------------------
-if [ "$use_valgrind" = yes ] && command -v valgrind >/dev/null; then
+if [ "$asan" = no ] && command -v valgrind >/dev/null; then
 	for q in "hosts laptop.mesh" "ahosts nas.mesh" "hosts $addr" "hosts nobody.mesh"; do
 		valgrind -q --error-exitcode=99 --leak-check=full \
 			--errors-for-leak-kinds=definite getent $q > /dev/null 2> "$tmp/vg"
