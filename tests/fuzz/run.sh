@@ -6,7 +6,8 @@
 # Exits non-zero when a build fails or a target crashes, leaks, hangs or
 # breaks one of its invariants; the crashing input is kept and named.
 #
-# A part adds targets with a script tests/fuzz/build-PART.sh that:
+# A part adds targets with a script tests/fuzz/build-PART.sh (run by its
+# own #! line when executable, by sh otherwise) that:
 #  - takes the directory to build into as $1 (also exported as FUZZ_OUT),
 #  - honours $CC (default clang) and uses -fsanitize=fuzzer,address,undefined,
 #  - prints on its LAST line of standard output the path of the binary it
@@ -37,7 +38,11 @@ for script in "$here"/build-*.sh; do
 	out="$work/$part"
 	mkdir -p "$out"
 	echo "== $part: building"
-	if ! FUZZ_OUT="$out" sh "$script" "$out" >"$out/build.out" \
+	# An executable script runs with its own interpreter (#!), any
+	# other with sh.
+	runner="sh"
+	[ -x "$script" ] && runner=
+	if ! FUZZ_OUT="$out" $runner "$script" "$out" >"$out/build.out" \
 	    2>"$out/build.err"; then
 		echo "FAIL $part: build failed" >&2
 		tail -n 30 "$out/build.err" >&2
@@ -84,7 +89,7 @@ for script in "$here"/build-*.sh; do
 			echo "     log: $log" >&2
 			status=1
 		else
-			echo "ok   $name: ${runs:-?} runs, corpus $(ls "$corpus" | wc -l) new inputs"
+			echo "ok   $name: ${runs:-?} runs, corpus $(find "$corpus" -type f | wc -l) new inputs"
 		fi
 	done
 done
