@@ -198,6 +198,8 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 		kl = (size_t)(eq - k);
 		s = eq;
 	}
+	if (kl == 0)	/* "= value" */
+		return fail(p, "expected 'key = value', found no key before '='");
 	v = eq + 1;
 	while (v < end && is_space(*v))
 		v++;

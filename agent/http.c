@@ -22,7 +22,8 @@ http_parse(const char *buf, size_t len, struct http_req *req)
 	size_t ml, pl;
 
 	memset(req, 0, sizeof(*req));
-	end = find(buf, len, "\r\n\r\n");
+	/* The head must end within HTTP_REQ_MAX bytes, whatever len is. */
+	end = find(buf, len < HTTP_REQ_MAX ? len : HTTP_REQ_MAX, "\r\n\r\n");
 	if (end == NULL)
 		return len >= HTTP_REQ_MAX ? -1 : 0;
 	eol = find(buf, (size_t)(end - buf) + 2, "\r\n");

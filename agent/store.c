@@ -126,8 +126,10 @@ rebuild(struct store *s, size_t *shadowed)
 	if (rec == NULL)
 		return -ENOMEM;
 	for (int i = 0; i < SRC_MAX; i++) {
+		/* An empty source has src[i] == NULL, and memcpy from NULL is
+		 * undefined even for 0 bytes. */
 		if (s->nsrc[i] == 0)
-			continue;	/* src[i] is NULL then: no memcpy */
+			continue;
 		memcpy(rec + n, s->src[i], s->nsrc[i] * sizeof(*rec));
 		n += s->nsrc[i];
 	}

@@ -83,13 +83,17 @@ mesh_resp_init(struct mesh_resp *resp, enum mesh_status status)
 bool
 mesh_resp_check(const struct mesh_resp *resp, size_t got)
 {
+	/* As strict as mesh_req_check: a nonzero reserved field or bytes
+	 * after the name mean the other end speaks another layout. */
 	if (got != sizeof(*resp) || resp->magic != MESH_PROTO_MAGIC ||
-	    resp->version != MESH_PROTO_VERSION)
+	    resp->version != MESH_PROTO_VERSION || resp->reserved != 0)
 		return false;
 	switch (resp->status) {
 	case MESH_ST_OK:
 		return resp->name_len > 0 && resp->name_len <= MESH_NAME_MAX &&
 		    memchr(resp->name, '\0', resp->name_len) == NULL &&
+		    all_zero(resp->name + resp->name_len,
+		    sizeof(resp->name) - resp->name_len) &&
 		    resp->n4 <= MESH_ADDR4_MAX && resp->n6 <= MESH_ADDR6_MAX;
 	case MESH_ST_NOTFOUND:
 	case MESH_ST_NOTMINE:
