@@ -99,7 +99,10 @@ struct mesh_ep_wire {
 	uint8_t addr[16];
 };
 
-/* Node record: what a node says about itself, signed by its own key. */
+/* Node record: what a node says about itself, signed by its own key.
+ * Stores keep the record with the highest seq per key, so seq must grow
+ * even across a restart that lost state: a node should use
+ * max(last seq + 1, unix time in microseconds). */
 struct mesh_record_wire {
 	uint8_t kind;			/* MESH_KIND_RECORD */
 	uint8_t version;		/* MESH_RECORD_VERSION */
