@@ -1,0 +1,137 @@
+/*
+ * The record set: the verified node records of one network, at most one
+ * per node key and one per name, each the newest valid one seen, plus the
+ * revocations that keep withdrawn certificates out.
+ *
+ * Acceptance (recset_add): the record decodes, is of this network, is
+ * newer (strictly higher seq) than the one held for its key, verifies
+ * (record_verify: address, expiry, certificate, revocation, signature), and
+ * its name is not held by another key with a newer certificate.  Cheap
+ * checks run before signatures, so a flood of replayed records costs a
+ * binary search each.  Every refusal is counted by reason.
+ *
+ * Two keys, one name.  The CA signed both certificates, so neither is a
+ * forgery: usually a machine was reinstalled with a new key, or the name
+ * was given to a new machine.  The newest certificate wins: higher
+ * not_before, then higher serial, then the higher key bytes, a total order
+ * every member computes alike whatever order records arrive in.  The loser
+ * is dropped when held (counted as displaced) and refused when it comes
+ * later (VR_NAMECLASH).  Revoke the old certificate to make it final.
+ *
+ * Held records leave when they expire (recset_expire: record expiry or
+ * certificate end) or when a revocation covering them arrives.
+ *
+ * Persistence (recset_save/recset_load): a 32-byte header, then frames of
+ * exactly RECORD_WIRE_LEN bytes, each one object in its wire form
+ * (revocations zero-padded), written with atomic_write.  Fixed frames mean
+ * a damaged byte costs only its own frame: on load every object is
+ * verified again as if it came from the network, and the report says how
+ * many were kept and why others were not, and whether the file ended in
+ * the middle of a frame.  The same bytes serve a bulk transfer between
+ * peers (recset_serialize/recset_parse).
+ *
+ *   header = "MSET" | version 1 | 0 0 0 | frame_len u32 LE | 0 0 0 0 |
+ *            network id (16)
+ */
+#ifndef MESH_RECSET_H
+#define MESH_RECSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/store.h"
+#include "cert.h"
+#include "record.h"
+
+#define RECSET_MAX_DEFAULT	16384
+#define RECSET_FILE		"records"	/* in the state directory */
+#define RECSET_HDR_LEN		32
+#define RECSET_DIGEST_ENT_LEN	40		/* node key || seq LE */
+
+struct recset_counters {
+	uint64_t accepted;		/* records kept (new or newer) */
+	uint64_t rejected[VR_MAX];	/* records refused, by reason */
+	uint64_t expired;		/* held records dropped at expiry */
+	uint64_t revoked;		/* held records dropped by revocation */
+	uint64_t displaced;		/* held records that lost their name */
+	uint64_t revocations;		/* revocations accepted (new) */
+	uint64_t rev_rejected;		/* revocations refused */
+};
+
+struct recset_load_report {
+	size_t kept;			/* records now held from the file */
+	size_t revocations;		/* revocations held from the file */
+	size_t expired;			/* dropped: expired since the save */
+	size_t bad;			/* dropped: anything else */
+	size_t why[VR_MAX];		/* expired + bad, by reason */
+	size_t trailing;		/* bytes of an incomplete last frame */
+};
+
+struct recset;
+
+/* A set for the network of ca_pk holding at most max records (0: the
+ * default).  NULL on ENOMEM. */
+struct recset *recset_new(const uint8_t ca_pk[static MESH_KEY_LEN], size_t max);
+void recset_free(struct recset *s);
+
+/* Offer a record (decoded, or in wire form).  VR_OK when kept. */
+enum vr recset_add(struct recset *s, const struct mesh_record *r, uint64_t now);
+enum vr recset_add_wire(struct recset *s, const uint8_t *buf, size_t len,
+    uint64_t now);
+
+/* Offer a revocation; on VR_OK every held record it covers is dropped. */
+enum vr recset_revoke(struct recset *s, const struct mesh_revocation *rv,
+    uint64_t now);
+
+/* Drop records (and revocations) past their end; how many records went. */
+size_t recset_expire(struct recset *s, uint64_t now);
+
+size_t recset_count(const struct recset *s);
+/* In node key order; i < recset_count(). */
+const struct mesh_record *recset_at(const struct recset *s, size_t i);
+const struct mesh_record *recset_by_key(const struct recset *s,
+    const uint8_t pk[static MESH_KEY_LEN]);
+/* name: one label, any case. */
+const struct mesh_record *recset_by_name(const struct recset *s,
+    const char *name);
+const struct revset *recset_revocations(const struct recset *s);
+const struct recset_counters *recset_counters(const struct recset *s);
+/* Grows on every change to the held records or revocations: save or
+ * export again when it differs from the value last seen. */
+uint64_t recset_generation(const struct recset *s);
+
+/* Fill out[0..max) with one entry per held record, in name order, for
+ * store_replace(SRC_PEER, ...): "label.mesh" -> the overlay address.
+ * Returns how many were filled (at most max). */
+size_t recset_export(const struct recset *s, struct store_rec *out,
+    size_t max, uint32_t ttl);
+
+/*
+ * Anti-entropy.  A digest is one RECSET_DIGEST_ENT_LEN entry per held
+ * record (node key, then seq little-endian), sorted by key; the digest
+ * hash is BLAKE2b-256 over it, so two peers compare 32 bytes first and
+ * trade digests only when those differ.  recset_newer() lists the held
+ * records that a peer's digest lacks or holds with a lower seq.
+ */
+size_t recset_digest(const struct recset *s, uint8_t *out, size_t max_ents);
+void recset_digest_hash(const struct recset *s, uint8_t out[static 32]);
+size_t recset_newer(const struct recset *s, const uint8_t *peer_digest,
+    size_t peer_n, const struct mesh_record **out, size_t max);
+
+/* Whole set in the file format above, malloc'd into *buf.  0 or -ENOMEM. */
+int recset_serialize(const struct recset *s, uint8_t **buf, size_t *len);
+/* Offer every object in buf (revocations first); fills rep (may be NULL).
+ * 0, or -EINVAL when the header is not ours (then nothing is offered). */
+int recset_parse(struct recset *s, const uint8_t *buf, size_t len,
+    uint64_t now, struct recset_load_report *rep);
+
+/* Write the set to path atomically (mode 0644: records are public).
+ * 0 or -errno; on failure the old file and the set are unchanged. */
+int recset_save(const struct recset *s, const char *path);
+/* Read path into the set.  0, -ENOENT when there is no file yet, -EINVAL
+ * for a file that is not a record set of this network, other -errno. */
+int recset_load(struct recset *s, const char *path, uint64_t now,
+    struct recset_load_report *rep);
+
+#endif
