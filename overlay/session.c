@@ -1,6 +1,7 @@
 /*
- * Per-peer session state machine and the dispatcher that maps a received
- * packet to its session.  The handshake itself is overlay/noise.c; the
+ * Per-peer session state machine: keys, sending, timers, the public API.
+ * The receive side (the dispatcher that maps a packet to its session) is
+ * overlay/dispatch.c; the handshake itself is overlay/noise.c; the
  * timers follow WireGuard's (whitepaper section 6):
  *
  * - Keypairs.  cur is used to send.  A responder's new keypair waits in
@@ -39,65 +40,7 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "noise.h"
-#include "replay.h"
-#include "session.h"
-
-#define QUEUE_LEN 4
-
-struct keypair {
-	bool valid;
-	bool initiator;
-	uint64_t birth;
-	uint32_t local_index;
-	uint32_t remote_index;
-	uint64_t send_counter;
-	struct replay_window replay;
-	struct noise_keys keys;
-};
-
-struct queued {
-	size_t len;
-	uint8_t data[WIRE_MAX_PLAINTEXT];
-};
-
-struct session {
-	struct session_table *t;
-	void *user;
-	struct noise_peer peer;
-	struct noise_handshake hs;
-	uint8_t last_ts[WIRE_TAI64N_LEN];	/* newest initiation taken */
-	uint64_t last_init_rx;
-	struct keypair cur, prev, next;
-	uint64_t hs_first;		/* start of this attempt; 0: none */
-	uint64_t hs_sent;		/* last initiation sent */
-	uint64_t retransmit_at;
-	unsigned retries;
-	uint64_t last_tx;		/* any packet sent */
-	uint64_t last_handshake;
-	uint64_t ka_due_since;		/* data received, nothing sent since */
-	uint64_t reply_due_since;	/* data sent, nothing received since */
-	uint64_t keepalive;		/* persistent keepalive interval */
-	unsigned qhead, qlen;
-	struct queued q[QUEUE_LEN];
-};
-
-struct session_table {
-	struct session_cb cb;
-	struct session_limits lim;
-	struct noise_static st;
-	struct session **v;
-	size_t n, cap;
-	uint8_t payload[WIRE_HS_PAYLOAD_MAX];
-	size_t plen;
-	struct session_stats stats;
-	/* Scratch, so that no packet costs an allocation. */
-	struct noise_handshake hs;
-	struct noise_peer peer;
-	uint8_t rpayload[WIRE_HS_PAYLOAD_MAX];
-	uint8_t out[WIRE_PACKET_MAX];
-	uint8_t plain[WIRE_PACKET_MAX];
-};
+#include "session-int.h"
 
 static const struct session_limits default_limits = {
 	.rekey_after_messages = WIRE_REKEY_AFTER_MESSAGES,
@@ -113,16 +56,6 @@ static void send_initiation(struct session *s, uint64_t now);
 
 /* --- small helpers ------------------------------------------------------ */
 
-static uint64_t
-le64(const uint8_t b[static 8])
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | b[i];
-	return v;
-}
-
 static void
 put_le64(uint8_t b[static 8], uint64_t v)
 {
@@ -135,25 +68,6 @@ min_deadline(uint64_t *d, uint64_t t)
 {
 	if (t < *d)
 		*d = t;
-}
-
-static void
-kp_clear(struct keypair *kp)
-{
-	sodium_memzero(kp, sizeof(*kp));
-}
-
-static bool
-kp_alive(const struct session *s, const struct keypair *kp, uint64_t now)
-{
-	return kp->valid && now - kp->birth < s->t->lim.reject_after_time;
-}
-
-static bool
-kp_usable(const struct session *s, const struct keypair *kp, uint64_t now)
-{
-	return kp_alive(s, kp, now) &&
-	    kp->send_counter < s->t->lim.reject_after_messages;
 }
 
 static bool
@@ -171,8 +85,8 @@ index_used(const struct session_table *t, uint32_t idx)
 	return false;
 }
 
-static uint32_t
-new_index(const struct session_table *t)
+uint32_t
+sess_new_index(const struct session_table *t)
 {
 	uint32_t idx;
 
@@ -182,18 +96,17 @@ new_index(const struct session_table *t)
 	return idx;
 }
 
-static void
-emit(struct session *s, uint64_t now, const uint8_t *pkt, size_t len)
+void
+sess_emit(struct session *s, uint64_t now, const uint8_t *pkt, size_t len)
 {
 	s->last_tx = now;
 	s->t->cb.send(s->t->cb.ctx, s, pkt, len);
 }
-
 /* --- sending ------------------------------------------------------------ */
 
 /* Start a handshake unless one is running or a confirmation is coming. */
-static void
-maybe_initiate(struct session *s, uint64_t now)
+void
+sess_maybe_initiate(struct session *s, uint64_t now)
 {
 	if (s->hs.state == NOISE_INIT_SENT)
 		return;
@@ -202,8 +115,8 @@ maybe_initiate(struct session *s, uint64_t now)
 	send_initiation(s, now);
 }
 
-static int
-send_transport(struct session *s, uint64_t now, const uint8_t *data,
+int
+sess_send_transport(struct session *s, uint64_t now, const uint8_t *data,
     size_t len)
 {
 	struct session_table *t = s->t;
@@ -211,7 +124,7 @@ send_transport(struct session *s, uint64_t now, const uint8_t *data,
 	struct wire_transport *h = (struct wire_transport *)t->out;
 	uint64_t age;
 
-	if (!kp_usable(s, kp, now))
+	if (!sess_kp_usable(s, kp, now))
 		return -ENOKEY;
 	memset(h, 0, sizeof(*h));
 	h->h.type = WIRE_TRANSPORT;
@@ -225,24 +138,24 @@ send_transport(struct session *s, uint64_t now, const uint8_t *data,
 	s->ka_due_since = 0;
 	if (len > 0 && s->reply_due_since == 0)
 		s->reply_due_since = now;
-	emit(s, now, t->out, sizeof(*h) + len + WIRE_TAG_LEN);
+	sess_emit(s, now, t->out, sizeof(*h) + len + WIRE_TAG_LEN);
 
 	/* Keep the key fresh: the initiator rekeys on age, either end on
 	 * count. */
 	age = now - kp->birth;
 	if ((kp->initiator && age >= t->lim.rekey_after_time) ||
 	    kp->send_counter >= t->lim.rekey_after_messages)
-		maybe_initiate(s, now);
+		sess_maybe_initiate(s, now);
 	return 0;
 }
 
-static void
-flush_queue(struct session *s, uint64_t now)
+void
+sess_flush_queue(struct session *s, uint64_t now)
 {
-	while (s->qlen > 0 && kp_usable(s, &s->cur, now)) {
+	while (s->qlen > 0 && sess_kp_usable(s, &s->cur, now)) {
 		struct queued *q = &s->q[s->qhead];
 
-		if (send_transport(s, now, q->data, q->len) != 0)
+		if (sess_send_transport(s, now, q->data, q->len) != 0)
 			break;
 		sodium_memzero(q->data, q->len);
 		s->qhead = (s->qhead + 1) % QUEUE_LEN;
@@ -288,303 +201,14 @@ send_initiation(struct session *s, uint64_t now)
 	 * initiation then find nothing and are dropped. */
 	sodium_memzero(&s->hs, sizeof(s->hs));
 	len = noise_create_initiation(&s->hs, &t->st, &s->peer,
-	    new_index(t), ts, t->payload, t->plen, t->out);
+	    sess_new_index(t), ts, t->payload, t->plen, t->out);
 	s->hs_sent = now;
 	s->retransmit_at = now + backoff(s);
 	s->retries++;
 	if (len == 0)
 		return;		/* the peer's key is low order: never works */
 	t->stats.initiations_sent++;
-	emit(s, now, t->out, len);
-}
-
-/* --- receiving ---------------------------------------------------------- */
-
-/* Turn the finished handshake into a keypair; the caller sets its
- * indexes (read them from hs first: this wipes it). */
-static void
-install_keypair(struct session *s, uint64_t now, bool initiator)
-{
-	struct keypair kp;
-
-	memset(&kp, 0, sizeof(kp));
-	noise_derive(&s->hs, initiator, &kp.keys);	/* wipes hs */
-	kp.valid = true;
-	kp.initiator = initiator;
-	kp.birth = now;
-	replay_init(&kp.replay);
-	s->t->stats.handshakes++;
-	s->last_handshake = now;
-	if (initiator) {
-		kp_clear(&s->prev);
-		if (s->next.valid) {
-			s->prev = s->next;
-			kp_clear(&s->next);
-			kp_clear(&s->cur);
-		} else {
-			s->prev = s->cur;
-		}
-		s->cur = kp;
-	} else {
-		/* Unconfirmed until the initiator uses it. */
-		kp_clear(&s->next);
-		kp_clear(&s->prev);
-		s->next = kp;
-	}
-	sodium_memzero(&kp, sizeof(kp));
-}
-
-static int
-recv_initiation(struct session_table *t, uint64_t now, const uint8_t *pkt,
-    size_t len, const void *src)
-{
-	struct session *s;
-	uint8_t ts[WIRE_TAI64N_LEN];
-	uint32_t local_index, remote_index;
-	size_t plen = 0, n;
-	int rc = -EBADMSG;
-
-	switch (noise_consume_initiation(&t->st, pkt, len, &t->hs, &t->peer,
-	    ts, t->rpayload, &plen)) {
-	case NOISE_OK:
-		break;
-	case NOISE_ELEN:
-		t->stats.drop_malformed++;
-		return rc;
-	case NOISE_EMAC:
-		t->stats.drop_mac++;
-		return rc;
-	case NOISE_ECRYPTO:
-	default:
-		t->stats.drop_crypto++;
-		return rc;
-	}
-	s = session_table_find(t, t->peer.ed_pk);
-	if (s != NULL) {
-		if (memcmp(ts, s->last_ts, sizeof(ts)) <= 0) {
-			t->stats.drop_replay_hs++;
-			goto out;
-		}
-		if (s->last_init_rx != 0 &&
-		    now - s->last_init_rx < WIRE_INITIATION_MIN_INTERVAL) {
-			t->stats.drop_flood++;
-			goto out;
-		}
-		if (s->hs.state == NOISE_INIT_SENT &&
-		    now - s->hs_sent < t->lim.rekey_timeout &&
-		    memcmp(t->st.ed_pk, s->peer.ed_pk, WIRE_KEY_LEN) > 0) {
-			/* Crossed: the peer will answer ours. */
-			memcpy(s->last_ts, ts, sizeof(ts));
-			s->last_init_rx = now;
-			t->stats.drop_collision++;
-			goto out;
-		}
-	}
-	if (t->cb.admit != NULL && !t->cb.admit(t->cb.ctx, s, t->peer.ed_pk,
-	    t->rpayload, plen)) {
-		t->stats.drop_refused++;
-		goto out;
-	}
-	if (s == NULL && (s = session_new(t, t->peer.ed_pk)) == NULL) {
-		t->stats.drop_nomem++;
-		goto out;
-	}
-	memcpy(s->last_ts, ts, sizeof(ts));
-	s->last_init_rx = now;
-	/* Their initiation replaces ours, if we had one. */
-	s->hs = t->hs;
-	s->hs_first = 0;
-	remote_index = s->hs.remote_index;
-	t->stats.rx_packets++;
-	if (t->cb.seen != NULL)
-		t->cb.seen(t->cb.ctx, s, src);
-
-	local_index = new_index(t);
-	n = noise_create_response(&s->hs, &t->st, &s->peer, local_index,
-	    t->payload, t->plen, t->out);
-	if (n == 0) {
-		sodium_memzero(&s->hs, sizeof(s->hs));
-		goto out;
-	}
-	install_keypair(s, now, false);
-	s->next.local_index = local_index;
-	s->next.remote_index = remote_index;
-	emit(s, now, t->out, n);
-	rc = 0;
-out:
-	sodium_memzero(&t->hs, sizeof(t->hs));
-	sodium_memzero(t->rpayload, plen);
-	return rc;
-}
-
-static int
-recv_response(struct session_table *t, uint64_t now, const uint8_t *pkt,
-    size_t len, const void *src)
-{
-	struct session *s = NULL;
-	uint32_t idx, local_index, remote_index;
-	size_t plen = 0;
-	int rc = -EBADMSG;
-
-	if (len < WIRE_RESPONSE_MIN || len > WIRE_RESPONSE_MAX) {
-		t->stats.drop_malformed++;
-		return rc;
-	}
-	idx = noise_response_receiver(pkt, len);
-	for (size_t i = 0; i < t->n && s == NULL; i++)
-		if (t->v[i]->hs.state == NOISE_INIT_SENT &&
-		    t->v[i]->hs.local_index == idx)
-			s = t->v[i];
-	switch (s == NULL ? NOISE_OK : noise_consume_response(&s->hs, &t->st,
-	    pkt, len, t->rpayload, &plen)) {
-	case NOISE_OK:
-		break;
-	case NOISE_ELEN:
-		t->stats.drop_malformed++;
-		return rc;
-	case NOISE_EMAC:
-		t->stats.drop_mac++;
-		return rc;
-	case NOISE_ECRYPTO:
-	default:
-		t->stats.drop_crypto++;
-		return rc;
-	}
-	if (s == NULL) {
-		t->stats.drop_index++;	/* stale, or a replay */
-		return rc;
-	}
-	if (t->cb.admit != NULL && !t->cb.admit(t->cb.ctx, s, s->peer.ed_pk,
-	    t->rpayload, plen)) {
-		t->stats.drop_refused++;
-		sodium_memzero(&s->hs, sizeof(s->hs));
-		s->hs_first = 0;
-		goto out;
-	}
-	local_index = s->hs.local_index;
-	remote_index = s->hs.remote_index;
-	t->stats.rx_packets++;
-	if (t->cb.seen != NULL)
-		t->cb.seen(t->cb.ctx, s, src);
-	install_keypair(s, now, true);
-	s->cur.local_index = local_index;
-	s->cur.remote_index = remote_index;
-	s->hs_first = 0;
-	s->reply_due_since = 0;
-	if (s->qlen > 0)
-		flush_queue(s, now);
-	else
-		send_transport(s, now, NULL, 0);	/* confirm the keys */
-	if (t->cb.established != NULL)
-		t->cb.established(t->cb.ctx, s);
-	rc = 0;
-out:
-	sodium_memzero(t->rpayload, plen);
-	return rc;
-}
-
-static int
-recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
-    size_t len, const void *src)
-{
-	const struct wire_transport *h = (const struct wire_transport *)pkt;
-	struct session *s = NULL;
-	struct keypair *kp = NULL;
-	uint32_t idx;
-	uint64_t counter;
-	size_t plen;
-	bool promoted = false;
-
-	if (len < WIRE_TRANSPORT_MIN || len > WIRE_TRANSPORT_MAX ||
-	    (h->h.reserved[0] | h->h.reserved[1] | h->h.reserved[2]) != 0) {
-		t->stats.drop_malformed++;
-		return -EBADMSG;
-	}
-	idx = noise_le32(h->receiver);
-	for (size_t i = 0; i < t->n && kp == NULL; i++) {
-		s = t->v[i];
-		if (s->cur.valid && s->cur.local_index == idx)
-			kp = &s->cur;
-		else if (s->next.valid && s->next.local_index == idx)
-			kp = &s->next;
-		else if (s->prev.valid && s->prev.local_index == idx)
-			kp = &s->prev;
-	}
-	if (kp == NULL) {
-		t->stats.drop_index++;
-		return -EBADMSG;
-	}
-	if (!kp_alive(s, kp, now)) {
-		t->stats.drop_stale++;
-		return -EBADMSG;
-	}
-	counter = le64(h->counter);
-	if (replay_seen(&kp->replay, counter, t->lim.reject_after_messages)) {
-		t->stats.drop_replay++;
-		return -EBADMSG;
-	}
-	plen = len - sizeof(*h) - WIRE_TAG_LEN;
-	if (!noise_open(t->plain, pkt + sizeof(*h), len - sizeof(*h), pkt,
-	    sizeof(*h), counter, kp->keys.recv)) {
-		t->stats.drop_auth++;
-		return -EBADMSG;
-	}
-	if (!replay_accept(&kp->replay, counter, t->lim.reject_after_messages)) {
-		t->stats.drop_replay++;
-		return -EBADMSG;
-	}
-	t->stats.rx_packets++;
-	if (t->cb.seen != NULL)
-		t->cb.seen(t->cb.ctx, s, src);
-	if (kp == &s->next) {
-		/* The initiator used the new keys: they are confirmed. */
-		kp_clear(&s->prev);
-		s->prev = s->cur;
-		s->cur = s->next;
-		kp_clear(&s->next);
-		kp = &s->cur;
-		promoted = true;
-	}
-	s->reply_due_since = 0;
-	if (plen > 0 && s->ka_due_since == 0)
-		s->ka_due_since = now;
-	/* Keys we initiated that are near death: rekey before they die. */
-	if (kp == &s->cur && kp->initiator && now - kp->birth >=
-	    t->lim.reject_after_time - t->lim.keepalive_timeout -
-	    t->lim.rekey_timeout)
-		maybe_initiate(s, now);
-	if (promoted) {
-		flush_queue(s, now);
-		if (t->cb.established != NULL)
-			t->cb.established(t->cb.ctx, s);
-	}
-	if (plen > 0) {
-		t->stats.rx_bytes += plen;
-		t->cb.recv(t->cb.ctx, s, t->plain, plen);
-	}
-	sodium_memzero(t->plain, plen);
-	return 0;
-}
-
-int
-session_table_recv(struct session_table *t, uint64_t now, const uint8_t *pkt,
-    size_t len, const void *src)
-{
-	if (len < sizeof(struct wire_header)) {
-		t->stats.drop_malformed++;
-		return -EBADMSG;
-	}
-	switch (pkt[0]) {
-	case WIRE_INITIATION:
-		return recv_initiation(t, now, pkt, len, src);
-	case WIRE_RESPONSE:
-		return recv_response(t, now, pkt, len, src);
-	case WIRE_TRANSPORT:
-		return recv_transport(t, now, pkt, len, src);
-	default:
-		t->stats.drop_malformed++;
-		return -EBADMSG;
-	}
+	sess_emit(s, now, t->out, len);
 }
 
 /* --- timers ------------------------------------------------------------- */
@@ -597,8 +221,8 @@ session_tick(struct session *s, uint64_t now)
 	uint64_t d = UINT64_MAX;
 
 	for (int i = 0; i < 3; i++)
-		if (kps[i]->valid && !kp_alive(s, kps[i], now))
-			kp_clear(kps[i]);
+		if (kps[i]->valid && !sess_kp_alive(s, kps[i], now))
+			sess_kp_clear(kps[i]);
 
 	if (s->hs.state == NOISE_INIT_SENT && now >= s->retransmit_at) {
 		if (now - s->hs_first >= lim->rekey_attempt_time) {
@@ -613,22 +237,22 @@ session_tick(struct session *s, uint64_t now)
 	if (s->reply_due_since != 0 && now >= s->reply_due_since +
 	    lim->keepalive_timeout + lim->rekey_timeout) {
 		s->reply_due_since = 0;
-		maybe_initiate(s, now);
+		sess_maybe_initiate(s, now);
 	}
 	if (s->ka_due_since != 0 && now >= s->ka_due_since +
 	    lim->keepalive_timeout) {
 		s->ka_due_since = 0;
-		send_transport(s, now, NULL, 0);
+		sess_send_transport(s, now, NULL, 0);
 	}
 	if (s->keepalive != 0 && now >= s->last_tx + s->keepalive) {
-		if (kp_usable(s, &s->cur, now))
-			send_transport(s, now, NULL, 0);
+		if (sess_kp_usable(s, &s->cur, now))
+			sess_send_transport(s, now, NULL, 0);
 		else
-			maybe_initiate(s, now);
+			sess_maybe_initiate(s, now);
 		s->last_tx = now;	/* even if nothing went: no busy loop */
 	}
-	if (s->qlen > 0 && !kp_usable(s, &s->cur, now))
-		maybe_initiate(s, now);
+	if (s->qlen > 0 && !sess_kp_usable(s, &s->cur, now))
+		sess_maybe_initiate(s, now);
 
 	if (s->hs.state == NOISE_INIT_SENT)
 		min_deadline(&d, s->retransmit_at);
@@ -642,7 +266,8 @@ session_tick(struct session *s, uint64_t now)
 		min_deadline(&d, s->ka_due_since + lim->keepalive_timeout);
 	if (s->keepalive != 0)
 		min_deadline(&d, s->last_tx + s->keepalive);
-	if (s->qlen > 0 && s->next.valid)
+	if (s->qlen > 0 && s->next.valid &&
+	    now - s->next.birth < lim->rekey_timeout)
 		min_deadline(&d, s->next.birth + lim->rekey_timeout);
 	return d;
 }
@@ -675,21 +300,21 @@ session_send(struct session *s, uint64_t now, const uint8_t *data,
 
 	if (len > WIRE_MAX_PLAINTEXT)
 		return -EMSGSIZE;
-	if (s->qlen == 0 && kp_usable(s, &s->cur, now))
-		return send_transport(s, now, data, len);
+	if (s->qlen == 0 && sess_kp_usable(s, &s->cur, now))
+		return sess_send_transport(s, now, data, len);
 	if (s->qlen == QUEUE_LEN) {
 		s->t->stats.queue_dropped++;
-		maybe_initiate(s, now);
+		sess_maybe_initiate(s, now);
 		return -ENOBUFS;
 	}
 	q = &s->q[(s->qhead + s->qlen) % QUEUE_LEN];
 	memcpy(q->data, data, len);
 	q->len = len;
 	s->qlen++;
-	if (kp_usable(s, &s->cur, now))
-		flush_queue(s, now);
+	if (sess_kp_usable(s, &s->cur, now))
+		sess_flush_queue(s, now);
 	else
-		maybe_initiate(s, now);
+		sess_maybe_initiate(s, now);
 	return 0;
 }
 
@@ -702,7 +327,7 @@ session_set_keepalive(struct session *s, uint64_t interval)
 enum session_state
 session_state(const struct session *s, uint64_t now)
 {
-	if (kp_usable(s, &s->cur, now))
+	if (sess_kp_usable(s, &s->cur, now))
 		return SESSION_UP;
 	if (s->hs.state == NOISE_INIT_SENT || s->next.valid)
 		return SESSION_HANDSHAKE;
@@ -848,3 +473,4 @@ session_table_stats(const struct session_table *t)
 {
 	return &t->stats;
 }
+
