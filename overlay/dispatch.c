@@ -87,9 +87,11 @@ recv_initiation(struct session_table *t, uint64_t now, const uint8_t *pkt,
 			goto out;
 		}
 		if (s->hs.state == NOISE_INIT_SENT &&
-		    now - s->hs_sent < t->lim.rekey_timeout &&
+		    now - s->hs_first < t->lim.rekey_timeout &&
 		    memcmp(t->st.ed_pk, s->peer.ed_pk, WIRE_KEY_LEN) > 0) {
-			/* Crossed: the peer will answer ours. */
+			/* Crossed: the peer will answer ours.  Only while
+			 * our attempt is young: if ours cannot reach the
+			 * peer (it is behind NAT), we answer its next one. */
 			memcpy(s->last_ts, ts, sizeof(ts));
 			s->last_init_rx = now;
 			t->stats.drop_collision++;

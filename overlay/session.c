@@ -24,7 +24,9 @@
  * - Crossed initiations.  When both ends initiate at once, the end with
  *   the greater public key drops the other's initiation (it is answered
  *   when the other end answers ours), so one handshake completes in one
- *   round trip instead of both failing and retrying.
+ *   round trip instead of both failing and retrying.  Only for
+ *   rekey_timeout after our attempt began: a peer that our packets cannot
+ *   reach (behind NAT) still gets its initiation answered after that.
  *
  * Lookup is a scan over the sessions: O(peers) per packet, fine for the
  * control plane's tens to hundreds of peers; a hash of indexes can come

@@ -743,6 +743,43 @@ START_TEST(simultaneous_initiation)
 }
 END_TEST
 
+/* The end with the greater key cannot reach the other (NAT), and keeps
+ * trying; the other's initiations still get answered after a while. */
+START_TEST(unreachable_larger_key)
+{
+	bool a_larger = memcmp(A.pk, B.pk, 32) > 0;
+	struct node *L = a_larger ? &A : &B, *S = a_larger ? &B : &A;
+	struct session *sl = session_new(L->t, S->pk);
+	struct session *ss = session_new(S->t, L->pk);
+	uint64_t start = NOW;
+	int i;
+
+	send_str(sl, "from L");
+	for (i = 0; i < 100 && session_state(ss, NOW) != SESSION_UP; i++) {
+		L->nout = 0;		/* L's packets never arrive */
+		if (i % 3 == 0)
+			send_str(ss, "from S");
+		else
+			session_table_tick(S->t, NOW);
+		deliver(S, L);
+		deliver(L, S);
+		deliver(S, L);
+		NOW += 500;
+		session_table_tick(L->t, NOW);
+	}
+	ck_assert_int_eq(session_state(ss, NOW), SESSION_UP);
+	ck_assert_uint_le(NOW - start, WIRE_REKEY_TIMEOUT * 3);
+	ck_assert_uint_gt(st(L)->drop_collision, 0);
+	pump(L, S);
+	ck_assert_int_eq(session_state(sl, NOW), SESSION_UP);
+	ck_assert_int_gt(L->nrx, 0);
+	assert_rx(L, "from S");
+	send_str(sl, "now L gets through");
+	pump(L, S);
+	assert_rx(S, "now L gets through");
+}
+END_TEST
+
 START_TEST(three_nodes)
 {
 	struct session *ab = establish(&A, &B);
@@ -791,6 +828,7 @@ suite(void)
 	tcase_add_test(tc, persistent_keepalive);
 	tcase_add_test(tc, peer_restart);
 	tcase_add_test(tc, simultaneous_initiation);
+	tcase_add_test(tc, unreachable_larger_key);
 	tcase_add_test(tc, three_nodes);
 	suite_add_tcase(s, tc);
 	return s;
