@@ -14,8 +14,6 @@
 
 #include "session-int.h"
 
-/* --- receiving ---------------------------------------------------------- */
-
 /* Turn the finished handshake into a keypair; the caller sets its
  * indexes (read them from hs first: this wipes it). */
 static void
@@ -209,7 +207,7 @@ recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
 	struct session *s = NULL;
 	struct keypair *kp = NULL;
 	uint32_t idx;
-	uint64_t counter;
+	uint64_t counter, margin;
 	size_t plen;
 	bool promoted = false;
 
@@ -267,9 +265,10 @@ recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
 	if (plen > 0 && s->ka_due_since == 0)
 		s->ka_due_since = now;
 	/* Keys we initiated that are near death: rekey before they die. */
-	if (kp == &s->cur && kp->initiator && now - kp->birth >=
-	    t->lim.reject_after_time - t->lim.keepalive_timeout -
-	    t->lim.rekey_timeout)
+	margin = t->lim.keepalive_timeout + t->lim.rekey_timeout;
+	if (kp == &s->cur && kp->initiator && (margin >=
+	    t->lim.reject_after_time ||
+	    now - kp->birth >= t->lim.reject_after_time - margin))
 		sess_maybe_initiate(s, now);
 	if (promoted) {
 		sess_flush_queue(s, now);

@@ -22,8 +22,9 @@
  * Peers we do not know yet arrive through admit(s == NULL); accepting
  * creates their session.
  *
- * Callbacks may call session_send(), session_connect() and the getters;
- * nothing else of this module (no recv, tick or free from inside).
+ * Only the recv and established callbacks may call session_send() and
+ * session_connect(); any callback may call the getters; none may call
+ * anything else of this module (no recv, tick or free from inside).
  */
 #ifndef MESH_SESSION_H
 #define MESH_SESSION_H

@@ -267,7 +267,7 @@ END_TEST
 START_TEST(queue_limit)
 {
 	struct session *s = session_new(A.t, B.pk);
-	char msg[8];
+	char msg[16];
 
 	for (int i = 0; i < 4; i++) {
 		snprintf(msg, sizeof(msg), "m%d", i);
