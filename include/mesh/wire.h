@@ -1,0 +1,118 @@
+/*
+ * The overlay's UDP wire format: every packet one meshd sends another, and
+ * the protocol limits that go with them, in one place (as WireGuard's
+ * messages.h).  The session engine (overlay/session.c, overlay/noise.c)
+ * builds and checks these; see the design note atop overlay/noise.c.
+ *
+ * Integers on the wire are little-endian.  Structs hold only byte arrays,
+ * so they have alignment 1 and no padding: a received buffer may be cast
+ * to one once its length has been checked.  The layouts are pinned by the
+ * _Static_asserts below; changing one means a new WIRE_VERSION label.
+ *
+ * Every packet starts with a type byte and three reserved bytes that must
+ * be zero.  Handshake messages carry an encrypted payload of 0 to
+ * WIRE_HS_PAYLOAD_MAX bytes, so they have a fixed head, a variable AEAD
+ * body and a fixed tail (mac1): their length gives the payload length.
+ */
+#ifndef MESH_WIRE_H
+#define MESH_WIRE_H
+
+#include <stdint.h>
+
+/* Mixed into the first hash of every handshake: a peer speaking another
+ * version derives other keys and fails cleanly. */
+#define WIRE_CONSTRUCTION	"nss-mesh Noise_IK_25519_ChaChaPoly_BLAKE2b"
+#define WIRE_IDENTIFIER		"nss-mesh overlay v1"
+#define WIRE_LABEL_MAC1		"mac1----"
+
+enum wire_type {
+	WIRE_INITIATION = 1,
+	WIRE_RESPONSE = 2,
+	WIRE_TRANSPORT = 4,
+};
+
+enum wire_sizes {
+	WIRE_KEY_LEN = 32,		/* X25519 / Ed25519 public, symmetric */
+	WIRE_TAG_LEN = 16,		/* Poly1305 */
+	WIRE_MAC_LEN = 16,		/* mac1: keyed BLAKE2b-128 */
+	WIRE_TAI64N_LEN = 12,
+	WIRE_HS_PAYLOAD_MAX = 1024,	/* caller's handshake payload (cert) */
+	WIRE_MAX_PLAINTEXT = 1400,	/* transport payload: fits any UDP path */
+};
+
+/* Common first word. */
+struct wire_header {
+	uint8_t type;			/* enum wire_type */
+	uint8_t reserved[3];		/* zero */
+};
+
+/* Initiator -> responder.  Followed by
+ *   body[WIRE_TAI64N_LEN + payload_len + WIRE_TAG_LEN]  AEAD(timestamp || payload)
+ *   struct wire_tail                                      mac1 */
+struct wire_initiation {
+	struct wire_header h;
+	uint8_t sender[4];		/* initiator's index for this handshake */
+	uint8_t ephemeral[WIRE_KEY_LEN];
+	uint8_t enc_static[WIRE_KEY_LEN + WIRE_TAG_LEN];	/* Ed25519 pk */
+};
+
+/* Responder -> initiator.  Followed by
+ *   body[payload_len + WIRE_TAG_LEN]                      AEAD(payload)
+ *   struct wire_tail                                      mac1 */
+struct wire_response {
+	struct wire_header h;
+	uint8_t sender[4];		/* responder's index */
+	uint8_t receiver[4];		/* initiator's index, echoed */
+	uint8_t ephemeral[WIRE_KEY_LEN];
+};
+
+/* Last bytes of each handshake message: keyed BLAKE2b over everything
+ * before it, keyed by HASH(WIRE_LABEL_MAC1 || receiver's Ed25519 pk). */
+struct wire_tail {
+	uint8_t mac1[WIRE_MAC_LEN];
+};
+
+/* Data (or an empty keepalive).  Followed by
+ *   ciphertext[plaintext_len + WIRE_TAG_LEN], AD = this header. */
+struct wire_transport {
+	struct wire_header h;
+	uint8_t receiver[4];		/* the receiver's index of the keypair */
+	uint8_t counter[8];		/* nonce; never reused under one key */
+};
+
+_Static_assert(sizeof(struct wire_header) == 4, "wire_header");
+_Static_assert(sizeof(struct wire_initiation) == 88, "wire_initiation");
+_Static_assert(sizeof(struct wire_response) == 44, "wire_response");
+_Static_assert(sizeof(struct wire_tail) == 16, "wire_tail");
+_Static_assert(sizeof(struct wire_transport) == 16, "wire_transport");
+
+#define WIRE_INITIATION_MIN (sizeof(struct wire_initiation) + \
+	WIRE_TAI64N_LEN + WIRE_TAG_LEN + sizeof(struct wire_tail))
+#define WIRE_INITIATION_MAX (WIRE_INITIATION_MIN + WIRE_HS_PAYLOAD_MAX)
+#define WIRE_RESPONSE_MIN (sizeof(struct wire_response) + WIRE_TAG_LEN + \
+	sizeof(struct wire_tail))
+#define WIRE_RESPONSE_MAX (WIRE_RESPONSE_MIN + WIRE_HS_PAYLOAD_MAX)
+#define WIRE_TRANSPORT_MIN (sizeof(struct wire_transport) + WIRE_TAG_LEN)
+#define WIRE_TRANSPORT_MAX (WIRE_TRANSPORT_MIN + WIRE_MAX_PLAINTEXT)
+/* The largest packet the overlay ever sends or accepts. */
+#define WIRE_PACKET_MAX WIRE_TRANSPORT_MAX
+
+_Static_assert(WIRE_INITIATION_MIN == 132, "initiation size");
+_Static_assert(WIRE_RESPONSE_MIN == 76, "response size");
+_Static_assert(WIRE_INITIATION_MAX <= WIRE_PACKET_MAX, "handshake fits");
+
+/* Protocol limits, times in milliseconds.  The values are WireGuard's,
+ * whose reasoning (whitepaper section 6) holds here unchanged. */
+#define WIRE_REKEY_AFTER_MESSAGES	(UINT64_C(1) << 60)
+#define WIRE_REJECT_AFTER_MESSAGES	(UINT64_MAX - (UINT64_C(1) << 13))
+#define WIRE_REKEY_AFTER_TIME		(120 * 1000)
+#define WIRE_REJECT_AFTER_TIME		(180 * 1000)
+#define WIRE_REKEY_ATTEMPT_TIME		(90 * 1000)	/* give up a handshake */
+#define WIRE_REKEY_TIMEOUT		(5 * 1000)	/* retransmit, at most */
+#define WIRE_REKEY_TIMEOUT_FIRST	(1 * 1000)	/* first retransmit */
+#define WIRE_REKEY_JITTER		333		/* added to retransmits */
+#define WIRE_KEEPALIVE_TIMEOUT		(10 * 1000)
+#define WIRE_INITIATION_MIN_INTERVAL	20	/* per peer, flood limit */
+#define WIRE_REPLAY_WINDOW_BITS		2048
+
+#endif

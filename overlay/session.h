@@ -1,0 +1,157 @@
+/*
+ * Encrypted peer sessions: a transport-free state machine.
+ *
+ * A session_table is this node's end of the overlay: its identity, its
+ * handshake payload (its certificate, later), the sessions with each peer
+ * and the drop counters.  Bytes come in through session_table_recv() and go
+ * out through the send callback; plaintext comes out through recv.  There
+ * are no sockets, no threads and no clock: every call takes "now", in
+ * milliseconds of a clock that never goes backwards (CLOCK_MONOTONIC), and
+ * must be non-zero.  Only TAI64N timestamps need wall time, which the
+ * wallclock callback gives.
+ *
+ * Wiring into a UDP socket:
+ *     t = session_table_new(id->pk, id->sk, &cb);
+ *     session_table_set_payload(t, cert, certlen);
+ *     s = session_new(t, peer_pk);          (a peer we connect to)
+ *     session_connect(s, now);              (or just session_send)
+ *   on a datagram:  session_table_recv(t, now, buf, n, &from_addr);
+ *   in seen():      remember from_addr as the endpoint of s
+ *   in send():      sendto(endpoint of s)
+ *   in the loop:    timeout = session_table_tick(t, now) - now;
+ * Peers we do not know yet arrive through admit(s == NULL); accepting
+ * creates their session.
+ *
+ * Only the recv and established callbacks may call session_send() and
+ * session_connect(); any callback may call the getters; none may call
+ * anything else of this module (no recv, tick or free from inside).
+ */
+#ifndef MESH_SESSION_H
+#define MESH_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mesh/wire.h"
+
+struct session;
+struct session_table;
+
+struct session_cb {
+	void *ctx;
+	/* Send one packet to the peer of s.  Required. */
+	void (*send)(void *ctx, struct session *s, const uint8_t *pkt,
+	    size_t len);
+	/* Plaintext of a transport message from s (keepalives are not
+	 * passed up).  Required. */
+	void (*recv)(void *ctx, struct session *s, const uint8_t *data,
+	    size_t len);
+	/* The peer proved that it holds pk, and sent payload with its
+	 * handshake: may it talk to us?  A responder asks before answering,
+	 * an initiator before using the keys.  s is NULL for a peer without
+	 * a session yet; true then creates one.  NULL admits everyone. */
+	bool (*admit)(void *ctx, struct session *s,
+	    const uint8_t pk[static WIRE_KEY_LEN], const uint8_t *payload,
+	    size_t len);
+	/* An authenticated packet of s came from src (whatever the caller
+	 * passed to session_table_recv).  Called before any answer is sent,
+	 * so the caller can update the endpoint first.  Optional. */
+	void (*seen)(void *ctx, struct session *s, const void *src);
+	/* New keys are in use: the initiator got the response, or the
+	 * responder got the first packet under the new keys.  Optional. */
+	void (*established)(void *ctx, struct session *s);
+	/* Wall-clock time, for handshake timestamps.  Required. */
+	void (*wallclock)(void *ctx, uint64_t *sec, uint32_t *nsec);
+};
+
+/* WIRE_* by default; tests shrink them. */
+struct session_limits {
+	uint64_t rekey_after_messages;
+	uint64_t reject_after_messages;
+	uint64_t rekey_after_time;
+	uint64_t reject_after_time;
+	uint64_t rekey_attempt_time;
+	uint64_t rekey_timeout;
+	uint64_t keepalive_timeout;
+};
+
+/* Counters for `meshctl status`.  Every packet given to
+ * session_table_recv() lands in rx_packets or in exactly one drop_*. */
+struct session_stats {
+	uint64_t rx_packets;		/* authenticated, accepted */
+	uint64_t rx_bytes;		/* plaintext delivered */
+	uint64_t tx_packets;
+	uint64_t tx_bytes;		/* plaintext sent */
+	uint64_t initiations_sent;
+	uint64_t handshakes;		/* new keypairs, either role */
+	uint64_t handshake_timeouts;	/* gave up after rekey_attempt_time */
+	uint64_t queue_dropped;		/* queued while keyless, overflowed */
+	uint64_t drop_malformed;	/* length, type or reserved bytes */
+	uint64_t drop_mac;		/* mac1: junk or meant for another key */
+	uint64_t drop_crypto;		/* handshake did not open: forged */
+	uint64_t drop_refused;		/* admit() said no */
+	uint64_t drop_replay_hs;	/* initiation not newer than the last */
+	uint64_t drop_flood;		/* initiations too close together */
+	uint64_t drop_collision;	/* crossed initiation: peer answers ours */
+	uint64_t drop_index;		/* unknown receiver (stale, replayed) */
+	uint64_t drop_stale;		/* keys past reject_after_time/msgs */
+	uint64_t drop_auth;		/* transport AEAD failed: forged */
+	uint64_t drop_replay;		/* transport counter seen or too old */
+	uint64_t drop_nomem;		/* admitted peer, no room for it */
+};
+
+enum session_state {
+	SESSION_IDLE,			/* no usable keys, no handshake */
+	SESSION_HANDSHAKE,		/* initiation sent, no keys yet */
+	SESSION_UP,			/* keys usable for sending */
+};
+
+/* ed_sk64 as in struct mesh_identity (copied; the caller keeps its own).
+ * NULL with errno set on failure. */
+struct session_table *session_table_new(const uint8_t ed_pk[static WIRE_KEY_LEN],
+    const uint8_t *ed_sk64, const struct session_cb *cb);
+void session_table_free(struct session_table *t);
+/* Our handshake payload, sent to every peer: 0 or -EMSGSIZE. */
+int session_table_set_payload(struct session_table *t, const uint8_t *p,
+    size_t len);
+void session_table_set_limits(struct session_table *t,
+    const struct session_limits *lim);
+const struct session_stats *session_table_stats(const struct session_table *t);
+
+/* Handle one received datagram.  0 if it was accepted, -EBADMSG if it
+ * was dropped (and counted). */
+int session_table_recv(struct session_table *t, uint64_t now,
+    const uint8_t *pkt, size_t len, const void *src);
+/* Run every session's timers; returns the next deadline (absolute ms),
+ * UINT64_MAX when none. */
+uint64_t session_table_tick(struct session_table *t, uint64_t now);
+struct session *session_table_find(struct session_table *t,
+    const uint8_t pk[static WIRE_KEY_LEN]);
+
+/* A session with the peer whose Ed25519 key is pk: NULL with errno
+ * (EEXIST, EINVAL for a key with no X25519 twin, ENOMEM). */
+struct session *session_new(struct session_table *t,
+    const uint8_t pk[static WIRE_KEY_LEN]);
+void session_free(struct session *s);
+
+/* Start a handshake unless one is under way. */
+int session_connect(struct session *s, uint64_t now);
+/* Encrypt and send; while there are no keys, queue a few packets and
+ * start a handshake.  0, -EMSGSIZE, or -ENOBUFS (queue full: dropped). */
+int session_send(struct session *s, uint64_t now, const uint8_t *data,
+    size_t len);
+/* Run this session's timers; next deadline or UINT64_MAX. */
+uint64_t session_tick(struct session *s, uint64_t now);
+/* Send a keepalive whenever nothing was sent for interval ms (0: off);
+ * for peers behind NAT.  Also restarts handshakes that gave up. */
+void session_set_keepalive(struct session *s, uint64_t interval);
+
+enum session_state session_state(const struct session *s, uint64_t now);
+const uint8_t *session_peer_pk(const struct session *s);
+void session_set_user(struct session *s, void *user);
+void *session_user(const struct session *s);
+/* now of the last completed handshake, 0 if none. */
+uint64_t session_last_handshake(const struct session *s);
+
+#endif
