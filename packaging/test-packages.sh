@@ -121,6 +121,37 @@ echo "    errors: $(grep -c '^E:' "$work/lintian.txt" || true)," \
 [ "$lint_rc" = 0 ] || die "lintian reports errors"
 
 # ---------------------------------------------------------------------------
+stage "make install = .debs"
+# From the same tarball, configured as the packages are: the same files in
+# the same places (man pages are compressed in the .deb only).
+mkdir "$work/src" "$work/inst"
+tar -xzf "$tarball" -C "$work/src"
+(cd "$work/src/$name" &&
+    ./configure -q --prefix=/usr --sysconfdir=/etc --localstatedir=/var \
+	--libdir=/usr/lib/"$(dpkg-architecture -qDEB_HOST_MULTIARCH)" \
+	--disable-tests &&
+    make -s -j2 && make -s install DESTDIR="$work/inst") >"$work/install.log" 2>&1 || {
+	tail -30 "$work/install.log"
+	die "make install failed"
+}
+(cd "$work/inst" && find . ! -type d | sort) >"$work/inst.list"
+for p in libnss-mesh meshd; do
+	dpkg-deb -c "$work/debs/${p}_"*.deb | awk '$1 !~ /^d/ { print $NF }'
+done | grep -v '^\./usr/share/doc/' | sed 's/\.gz$//' | sort >"$work/deb.list"
+diff -u "$work/deb.list" "$work/inst.list" || die "make install and the .debs differ"
+echo "    same $(wc -l <"$work/inst.list") files"
+rm -rf "$work/src"
+
+stage "systemd-analyze security"
+if command -v systemd-analyze >/dev/null 2>&1; then
+	systemd-analyze security --offline=true \
+	    "$work/inst/lib/systemd/system/meshd.service" 2>&1 |
+	    grep -E 'Overall exposure' | sed 's/^/    /'
+else
+	echo "    systemd-analyze not found (Debian package systemd); skipped"
+fi
+
+# ---------------------------------------------------------------------------
 stage "fresh Debian 12 root"
 base=$cache/$suite-minbase-$arch.tar
 if [ ! -f "$base" ]; then
