@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sodium.h>
 
 #include "common/atomic.h"
@@ -19,6 +20,21 @@ path_of(char *out, size_t len, const char *dir, const char *file)
 	int n = snprintf(out, len, "%s/%s", dir, file);
 
 	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+/* As root (meshctl init by an admin), give a new file the owner and group
+ * of the state directory, which the package makes mesh:mesh: otherwise
+ * meshd, running as that user, could not read the 0600 keys. */
+static int
+own_like_dir(const char *dir, const char *path)
+{
+	struct stat st;
+
+	if (geteuid() != 0)
+		return 0;
+	if (stat(dir, &st) < 0 || chown(path, st.st_uid, st.st_gid) < 0)
+		return -errno;
+	return 0;
 }
 
 /* Write 32 bytes as one base64 line. */
@@ -37,6 +53,8 @@ write_b64(const char *dir, const char *file, const uint8_t bin[32], mode_t mode)
 	strcat(line, "\n");
 	rc = atomic_write(path, line, strlen(line), mode);
 	sodium_free(line);
+	if (rc == 0)
+		rc = own_like_dir(dir, path);
 	return rc;
 }
 
@@ -128,7 +146,8 @@ identity_create(const char *dir, const char *name, char *err, size_t errlen)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c - 'A' + 'a');
 	if ((rc = path_of(path, sizeof(path), dir, "node.name")) < 0 ||
-	    (rc = atomic_write(path, line, strlen(line), 0644)) < 0)
+	    (rc = atomic_write(path, line, strlen(line), 0644)) < 0 ||
+	    (rc = own_like_dir(dir, path)) < 0)
 		goto fail;
 	randombytes_buf(seed, 32);
 	crypto_sign_seed_keypair(pk, sk, seed);
