@@ -197,9 +197,15 @@ rows+=("miss: files mesh|files mesh [!UNAVAIL=return]|nosuch.test|-|-|miss")
 results=$work/results
 : >"$results"
 t0=$(date +%s)
+# Two passes, the second in reverse order, each cell's figure the mean of
+# its two: a drift of the machine during the run, or a row that runs cold
+# after the servers moved between cores, then weighs on no row alone.
+order=()
+for i in "${!rows[@]}"; do order+=("$i"); done
+for i in "${!rows[@]}"; do order+=("$((${#rows[@]} - 1 - i))"); done
 for fam in unspec inet6; do
-	for r in "${rows[@]}"; do
-		IFS='|' read -r label line name spid scpu check <<<"$r"
+	for i in "${order[@]}"; do
+		IFS='|' read -r label line name spid scpu check <<<"${rows[$i]}"
 		# -e: the answer must hold the address only this row's
 		# source knows, so a row cannot pass through another source.
 		case $check/$fam in
@@ -219,10 +225,13 @@ done
 t1=$(date +%s)
 
 # ---- the table ---------------------------------------------------------------
-get() {	# get LABEL FAMILY FIELD(3=median 4=p99)
-	awk -F'|' -v l="$1" -v f="$2" -v k="$3" '$1 == l && $2 == f { print $k }' "$results"
+get() {	# get LABEL FAMILY FIELD(3=median 4=p99): mean of the two passes
+	awk -F'|' -v l="$1" -v f="$2" -v k="$3" '
+		$1 == l && $2 == f { sum += $k; n++ }
+		END { printf "%.2f\n", sum / n }' "$results"
 }
 printf '\nnss-mesh bench/lookup: getaddrinfo(SOCK_STREAM), %s timed calls per cell after %s warm-up,\n' "$n" "$n"
+printf 'two passes (the second in reverse order), each figure the mean of the two passes;\n'
 printf 'client on CPU %s of %s; times in microseconds; "x files" = median / files median\n\n' "$client_cpu" "$ncpu"
 printf '%-26s %-33s %-17s | %8s %8s %7s | %8s %8s %7s\n' \
     "row" "hosts:" "name" "UNSPEC" "p99" "x files" "INET6" "p99" "x files"
@@ -263,7 +272,19 @@ for fam in unspec inet6; do
 done
 echo "(cells took $((t1 - t0)) s)"
 
-# ---- optional profile of the mesh row -------------------------------------------
+# ---- the floor: raw round trips, no NSS --------------------------------------------
+if [ -x "$builddir/bench/roundtrip" ]; then
+	mkdir -p "$work/rt"
+	echo
+	echo "floor under the rows (bench/roundtrip: one 288-byte request, 596-byte answer, no NSS):"
+	printf '%-12s | %15s %8s | %15s %8s\n' transport "same core median" p99 "other core median" p99
+	"$builddir/bench/roundtrip" -n "$n" -c "$client_cpu" "$work/rt" >"$work/rt.same"
+	"$builddir/bench/roundtrip" -n "$n" -c "$other_cpu" "$work/rt" >"$work/rt.other"
+	paste -d' ' "$work/rt.same" "$work/rt.other" |
+	    awk '{ printf "%-12s | %15s %8s | %15s %8s\n", $1, $3, $4, $7, $8 }'
+fi
+
+# ---- optional profile of the mesh row (inet6: no sorting noise) ------------------
 if [ $profile = 1 ]; then
 	taskset -pc "$client_cpu" "$meshd_pid" >/dev/null
 	conf=$(nsswitch "$mixed" profile)
@@ -272,34 +293,74 @@ if [ $profile = 1 ]; then
 			mount --bind "$1" /etc/nsswitch.conf && shift && exec "$@"' \
 		    sh "$conf" env LD_LIBRARY_PATH="$builddir/nss/.libs" "$@"
 	}
+	calls=$((2 * n + 1))
 	echo
 	if command -v perf >/dev/null 2>&1; then
-		echo "== perf stat, client (mesh row, unspec, $n + $n calls):"
-		prof perf stat -e task-clock,context-switches,cpu-migrations,page-faults \
-		    taskset -c "$client_cpu" "$lookup" -n "$n" -l mesh bench.mesh 2>&1 |
-		    grep -E 'task-clock|switches|migrations|faults|elapsed|user|sys|^mesh'
-		echo "== perf stat, meshd during the same calls:"
+		echo "== perf stat, client and meshd on CPU $client_cpu, mesh row, inet6, $calls calls:"
 		perf stat -e task-clock,context-switches -p "$meshd_pid" \
 		    -o "$work/perf-meshd" &
 		pp=$!
-		sleep 0.2
-		prof taskset -c "$client_cpu" "$lookup" -n "$n" -l mesh bench.mesh >/dev/null
+		sleep 0.3
+		prof perf stat -e task-clock,context-switches,page-faults \
+		    -o "$work/perf-client" \
+		    taskset -c "$client_cpu" "$lookup" -n "$n" -f inet6 bench.mesh >/dev/null
 		kill -INT $pp
 		wait $pp || true
-		grep -E 'task-clock|switches' "$work/perf-meshd"
+		awk -v c=$calls '
+			/task-clock/ { ms = $1 } /context-switches/ { cs = $1 }
+			/seconds user/ { u = $1 } /seconds sys/ { s = $1 }
+			END {
+				gsub(",", "", cs)
+				printf "client: %.2f us CPU per call (user %.2f, sys %.2f), %.2f context switches per call\n",
+				    ms * 1000 / c, u * 1e6 / c, s * 1e6 / c, cs / c
+			}' "$work/perf-client"
+		awk -v c=$calls '
+			/task-clock/ { ms = $1 } /context-switches/ { cs = $1 }
+			END {
+				gsub(",", "", cs)
+				printf "meshd:  %.2f us CPU per call, %.2f context switches per call\n",
+				    ms * 1000 / c, cs / c
+			}' "$work/perf-meshd"
 	else
 		echo "(perf not installed: apt-get install linux-perf)"
 	fi
 	if command -v strace >/dev/null 2>&1; then
-		echo "== strace -c, client, 1000 + 1000 calls (syscalls per call = calls / 2001):"
-		prof strace -c -o "$work/strace" "$lookup" -n 1000 -l mesh bench.mesh >/dev/null
-		head -25 "$work/strace"
+		echo "== strace -c, client, mesh row, inet6, 2001 calls:"
+		prof strace -c -o "$work/strace" "$lookup" -n 1000 -f inet6 bench.mesh >/dev/null
+		sed -n '1,20p' "$work/strace"
+		echo "== strace -c, meshd, during the same 2001 calls:"
+		strace -c -o "$work/strace-meshd" -p "$meshd_pid" 2>/dev/null &
+		sp=$!
+		sleep 0.3
+		prof "$lookup" -n 1000 -f inet6 bench.mesh >/dev/null
+		sleep 0.2
+		kill -INT $sp
+		wait $sp || true
+		sed -n '1,14p' "$work/strace-meshd"
 	fi
 	if command -v valgrind >/dev/null 2>&1 &&
 	    command -v callgrind_annotate >/dev/null 2>&1; then
-		echo "== callgrind, client, 1000 + 1000 calls, user-space instructions by object:"
-		prof valgrind --tool=callgrind --callgrind-out-file="$work/cg" \
-		    "$lookup" -n 1000 -l mesh bench.mesh >/dev/null 2>&1
-		callgrind_annotate --inclusive=no "$work/cg" 2>/dev/null | sed -n '1,40p'
+		for fam in inet6 unspec; do
+			echo "== callgrind, client, mesh row, $fam, 2001 calls: user-space instructions per call"
+			prof valgrind --tool=callgrind --callgrind-out-file="$work/cg.$fam" \
+			    "$lookup" -n 1000 -f $fam bench.mesh >/dev/null 2>&1
+			callgrind_annotate --inclusive=yes "$work/cg.$fam" 2>/dev/null |
+			    awk -v c=2001 '
+			BEGIN { k = split("getaddrinfo _nss_files_gethostbyname4_r " \
+			    "_nss_files_gethostbyname2_r _nss_mesh_gethostbyname4_r " \
+			    "_nss_mesh_gethostbyname2_r mesh_query_at mesh_fill_gaih " \
+			    "mesh_fill_hostent __nss_lookup_function", want, " ") }
+			/PROGRAM TOTALS/ { gsub(",", "", $1); printf "%8.0f  the whole process\n", $1 / c }
+			{
+				for (i = 1; i <= k; i++) {
+					f = want[i]
+					if (!seen[f] && (index($0, ":" f " ") ||
+					    substr($0, length($0) - length(f)) == ":" f)) {
+						seen[f] = 1; v = $1; gsub(",", "", v)
+						printf "%8.0f  %s (inclusive)\n", v / c, f
+					}
+				}
+			}'
+		done
 	fi
 fi
