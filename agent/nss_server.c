@@ -1,6 +1,7 @@
 /*
  * The NSS socket: any local user may connect, so every client is hostile.
- * Each datagram is answered at once from memory; a client that says nothing
+ * One request per connection, answered at once from memory, then meshd
+ * hangs up (the module closes after one answer anyway); a client that says nothing
  * is dropped after NSS_IDLE_MS, and when NSS_CLIENTS_MAX are connected the
  * oldest is dropped to make room (real lookups last microseconds, so the
  * oldest is nearly always a client that hogs a slot).
@@ -66,11 +67,12 @@ count(struct agent_stats *st, uint16_t status)
 	}
 }
 
-static void
-client_ready(struct ev_loop *loop, int fd, int events, void *data)
+/* Read one request from fd and answer it.  1 when answered (the caller
+ * hangs up: one question per connection), 0 when nothing has arrived yet,
+ * -1 when the client left or spoke garbage. */
+static int
+answer_one(struct nss_server *ns, int fd)
 {
-	struct nss_client *c = data;
-	struct nss_server *ns = c->ns;
 	struct mesh_resp resp;
 	union {
 		struct mesh_req req;
@@ -78,34 +80,42 @@ client_ready(struct ev_loop *loop, int fd, int events, void *data)
 	} in;
 	ssize_t n;
 
-	(void)loop;
-	(void)events;
-	/* A few datagrams per wakeup at most, so one chatty client cannot
-	 * keep the loop from the others. */
-	for (int i = 0; i < 8; i++) {
+	do
 		n = recv(fd, &in, sizeof(in), MSG_DONTWAIT | MSG_TRUNC);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n <= 0) {
-			client_close(ns, c);
-			return;
-		}
-		resolve(ns->a->store, ns->a->have_id ? ns->a->id.prefix : NULL,
-		    &in, (size_t)n, &resp);
-		count(&ns->a->st, resp.status);
-		if (resp.status == MESH_ST_BADREQ)
-			log_debug("nss: malformed request of %zd bytes", n);
-		if (send(fd, &resp, sizeof(resp), MSG_DONTWAIT | MSG_NOSIGNAL) !=
-		    (ssize_t)sizeof(resp) || resp.status == MESH_ST_BADREQ) {
-			/* Not reading its answers, or not speaking the
-			 * protocol: either way, goodbye. */
-			client_close(ns, c);
-			return;
-		}
-		c->since_ms = ev_now_ms();
-	}
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n <= 0)
+		return -1;
+	resolve(ns->a->store, ns->a->have_id ? ns->a->id.prefix : NULL,
+	    &in, (size_t)n, &resp);
+	count(&ns->a->st, resp.status);
+	if (resp.status == MESH_ST_BADREQ)
+		log_debug("nss: malformed request of %zd bytes", n);
+	/* The answer fits an empty socket buffer, so MSG_DONTWAIT cannot
+	 * fail for an honest client; a dishonest one is dropped either way. */
+	send(fd, &resp, sizeof(resp), MSG_DONTWAIT | MSG_NOSIGNAL);
+	return 1;
 }
 
+static void
+client_ready(struct ev_loop *loop, int fd, int events, void *data)
+{
+	struct nss_client *c = data;
+
+	(void)loop;
+	(void)events;
+	if (answer_one(c->ns, fd) != 0)
+		client_close(c->ns, c);
+}
+
+/*
+ * The module connects, sends at once and waits, so by the time meshd runs
+ * the request is nearly always there: answer it straight from accept and
+ * hang up, without registering the connection with the event loop.  Only a
+ * client that has said nothing yet is kept and watched (and dropped when
+ * idle too long or when room is needed).
+ */
 static void
 accept_ready(struct ev_loop *loop, int fd, int events, void *data)
 {
@@ -119,6 +129,10 @@ accept_ready(struct ev_loop *loop, int fd, int events, void *data)
 			    errno != ECONNABORTED)
 				log_warn("nss: accept");
 			return;
+		}
+		if (answer_one(ns, cfd) != 0) {
+			close(cfd);
+			continue;
 		}
 		if (ns->nclients >= NSS_CLIENTS_MAX) {
 			ns->a->st.nss_evicted++;
@@ -154,14 +168,10 @@ sweep(struct ev_loop *loop, struct ev_timer *t, void *data)
 	struct nss_server *ns = data;
 	uint64_t now = ev_now_ms();
 
-	/* The list is oldest first by connect time, but since_ms moves on
-	 * every answer, so walk it all; it holds at most NSS_CLIENTS_MAX. */
-	for (struct nss_client *c = ns->head, *next; c != NULL; c = next) {
-		next = c->next;
-		if (now - c->since_ms >= NSS_IDLE_MS) {
-			ns->a->st.nss_idle_closed++;
-			client_close(ns, c);
-		}
+	/* Oldest first: stop at the first client still within its time. */
+	while (ns->head != NULL && now - ns->head->since_ms >= NSS_IDLE_MS) {
+		ns->a->st.nss_idle_closed++;
+		client_close(ns, ns->head);
 	}
 	ev_timer_start(loop, t, NSS_IDLE_MS / 2, sweep, ns);
 }

@@ -9,9 +9,9 @@
  *
  * Both ends sit on the same host, so integers are in host byte order.  The
  * layout is pinned by the _Static_asserts below; any change to it bumps
- * MESH_PROTO_VERSION.  A request gets exactly one answer, and one answer
- * carries the addresses of both families (one round trip serves
- * getaddrinfo(AF_UNSPEC)).
+ * MESH_PROTO_VERSION.  A connection carries one request and its one answer,
+ * after which meshd hangs up; one answer carries the addresses of both
+ * families (one round trip serves getaddrinfo(AF_UNSPEC)).
  */
 #ifndef MESH_PROTO_H
 #define MESH_PROTO_H
