@@ -88,8 +88,8 @@ agent_load_records(struct agent *a)
 	rc = store_replace(a->store, SRC_STATIC, recs, a->conf.nhosts, &shadowed);
 	free(recs);
 	if (shadowed > 0)
-		log_warnx("%zu host line(s) name this node itself and are ignored",
-		    shadowed);
+		log_warnx("%zu host line(s) name a mesh node and are ignored: "
+		    "a node's own record wins", shadowed);
 	return rc;
 }
 
@@ -106,7 +106,7 @@ on_reload(struct ev_loop *loop, int signo, void *data)
 {
 	struct agent *a = data;
 	struct conf next;
-	char err[512];
+	char err[512] = "out of memory";
 
 	(void)loop;
 	(void)signo;

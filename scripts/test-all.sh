@@ -86,8 +86,14 @@ stage sanitizers sanitizers; count_suite "$logs/sanitizers-suite.log"
 stage fuzz fuzz && passed=$((passed + 1)) || true
 stage packages packages && passed=$((passed + 1)) || true
 
+# check and sanitizers count their tests; a stage that failed before any
+# test ran (or any other stage) counts as one failure.
 for s in $bad_stages; do
-	case $s in check|sanitizers) ;; *) failed=$((failed + 1)) ;; esac
+	case $s in
+	check) [ -f test-suite.log ] || failed=$((failed + 1)) ;;
+	sanitizers) [ -f "$logs/sanitizers-suite.log" ] || failed=$((failed + 1)) ;;
+	*) failed=$((failed + 1)) ;;
+	esac
 done
 echo
 [ -n "$bad_stages" ] && echo "failed stages:$bad_stages (logs in $logs)"

@@ -264,7 +264,7 @@ START_TEST(capacity)
 	struct recset *s = recset_new(ca.pk, 2);
 	struct key k[3];
 	struct mesh_record r;
-	char name[8];
+	char name[16];
 
 	for (int i = 0; i < 3; i++) {
 		key_new(&k[i]);
@@ -316,7 +316,7 @@ START_TEST(digest)
 	size_t n;
 
 	for (int i = 0; i < 3; i++) {
-		char name[8];
+		char name[16];
 		key_new(&k[i]);
 		snprintf(name, sizeof(name), "d%d", i);
 		record_for(&r[i], &ca, &k[i], name, 5);
@@ -364,7 +364,7 @@ sample_set(size_t n)
 	struct mesh_revocation rv;
 	struct mesh_record r;
 	struct key k;
-	char name[16];
+	char name[32];
 
 	for (size_t i = 0; i < n; i++) {
 		key_new(&k);

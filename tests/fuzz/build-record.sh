@@ -2,22 +2,23 @@
 # Build the libFuzzer target for overlay records, certificates,
 # revocations, the record set file and invite tokens, and optionally run it.
 #
-#   tests/fuzz/build-record.sh [BUILDDIR]        build BUILDDIR/tests/fuzz/fuzz_record
-#   RUN=60 tests/fuzz/build-record.sh [BUILDDIR] build, then fuzz for 60 seconds
+#   tests/fuzz/build-record.sh [OUTDIR]          build OUTDIR/fuzz_record
+#   RUN=60 tests/fuzz/build-record.sh [OUTDIR]   build, then fuzz for 60 seconds
 #
-# BUILDDIR is a configured tree (it needs config.h); default: the source
-# tree.  Needs clang with libFuzzer (Debian: clang) and libsodium-dev.
+# OUTDIR defaults to tests/fuzz; the last line printed is the binary's path
+# (tests/fuzz/run.sh's convention).  Needs clang with libFuzzer (Debian:
+# clang, libclang-rt-14-dev) and libsodium-dev; no configured tree.
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
-build=$(cd "${1:-$src}" && pwd)
-if [ ! -f "$build/config.h" ]; then
-	echo "build-record.sh: no $build/config.h: run ./configure first" >&2
-	exit 1
-fi
-out="$build/tests/fuzz"
+out=${1:-${FUZZ_OUT:-$src/tests/fuzz}}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 CC=${CC:-clang}
+build=$(mktemp -d)
+trap 'rm -rf "$build"' EXIT
+# What configure's config.h would give these files: the GNU extensions.
+echo '#define _GNU_SOURCE 1' > "$build/config.h"
 
 # shellcheck disable=SC2046 # pkg-config output is meant to split
 "$CC" -std=c11 -g -O1 -fno-omit-frame-pointer \
@@ -30,7 +31,6 @@ CC=${CC:-clang}
 	"$src/overlay/invite.c" "$src/overlay/addr.c" \
 	"$src/common/name.c" "$src/common/atomic.c" \
 	$(pkg-config --libs libsodium)
-echo "built $out/fuzz_record"
 
 if [ -n "${RUN:-}" ]; then
 	corpus="$out/corpus-record"
@@ -44,3 +44,4 @@ if [ -n "${RUN:-}" ]; then
 	"$out/fuzz_record" -max_total_time="$RUN" -rss_limit_mb=2048 \
 		-print_final_stats=1 "$corpus"
 fi
+echo "$out/fuzz_record"

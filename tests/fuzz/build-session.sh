@@ -15,8 +15,9 @@ if [ "${1:-}" = "-r" ]; then
 	shift 2
 fi
 top=$(cd "$(dirname "$0")/../.." && pwd)
-out=${1:-.}
+out=${1:-${FUZZ_OUT:-.}}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 CC=${CC:-clang}
 
 tmp=$(mktemp -d)
@@ -34,7 +35,6 @@ $CC -g -O1 -std=c11 -Wall -Wextra -Werror \
 	"$top/overlay/mac.c" "$top/overlay/replay.c" \
 	$(pkg-config --cflags --libs libsodium) \
 	-o "$out/fuzz_session"
-echo "built $out/fuzz_session"
 
 # A seed that completes a handshake and moves data both ways, rekeys on
 # count and on time: connect, deliver, send, deliver, ...
@@ -53,3 +53,4 @@ if [ -n "$secs" ]; then
 	"$out/fuzz_session" -max_total_time="$secs" -max_len=4096 \
 	    -print_final_stats=1 "$out/corpus-session"
 fi
+echo "$out/fuzz_session"
