@@ -18,19 +18,10 @@
 
 #include "common/proto.h"
 #include "nss/nss-mesh.h"
+#include "minitest.h"
 
 static const char *sock_path, *good_name;
-static int checks, failures;
 
-#define CHECK(cond, ...) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "\n");					\
-	}								\
-} while (0)
 
 static int
 connect_raw(int type)
@@ -217,6 +208,5 @@ main(int argc, char **argv)
 	deaf();
 	concurrent(1000);
 	CHECK(honest() == 0, "honest lookup at the end");
-	printf("%d passed, %d failed\n", checks - failures, failures);
-	return failures ? 1 : 0;
+	return checks_done();
 }

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "minitest.h"
+
 typedef enum nss_status gh4_fn(const char *, struct gaih_addrtuple **, char *,
     size_t, int *, int *, int32_t *);
 typedef enum nss_status gh3_fn(const char *, int, struct hostent *, char *,
@@ -29,17 +31,7 @@ typedef enum nss_status ga2_fn(const void *, socklen_t, int, struct hostent *,
 typedef enum nss_status ga1_fn(const void *, socklen_t, int, struct hostent *,
     char *, size_t, int *, int *);
 
-static int failures, checks;
 
-#define CHECK(cond, ...) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "\n");					\
-	}								\
-} while (0)
 
 static void *
 sym(void *h, const char *name)
@@ -167,6 +159,5 @@ main(int argc, char **argv)
 	CHECK(st == NSS_STATUS_UNAVAIL, "ga1 v4 is never ours: %d", st);
 
 	dlclose(h);
-	printf("%d passed, %d failed\n", checks - failures, failures);
-	return failures ? 1 : 0;
+	return checks_done();
 }
