@@ -115,6 +115,11 @@ n = socket.gethostbyaddr('$addr')[0]
 print(' '.join(sorted(a)), n)")
 check "python getaddrinfo and gethostbyaddr" [ "$out" = "$addr laptop.mesh" ] || echo "  got: $out"
 
+if command -v setpriv >/dev/null; then
+	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups getent hosts laptop.mesh)
+	check "an unprivileged user resolves too (nobody)" [ "$out" = "$addr laptop.mesh" ]
+fi
+
 # --- nothing leaks, nothing else is disturbed ----------------------------------
 getent hosts nobody.mesh > "$tmp/out"; rc=$?
 check "unknown .mesh name: not found (exit 2)" [ "$rc" = 2 ]
@@ -156,6 +161,16 @@ if [ "$asan" = no ] && command -v valgrind >/dev/null; then
 		check "valgrind getent $q: no errors" [ "$?" != 99 ] || cat "$tmp/vg"
 	done
 fi
+
+# --- a full disk: init fails clearly and leaves no half-made node ---------------
+mkdir -p "$tmp/full"
+mount -t tmpfs -o size=8k tmpfs "$tmp/full"
+head -c 8192 /dev/zero > "$tmp/full/filler" 2>/dev/null
+"$MESHCTL" --state-dir "$tmp/full/state" init --name full > "$tmp/out" 2>&1; rc=$?
+check "init on a full disk exits 1 and says why" \
+	sh -c "[ $rc = 1 ] && grep -q 'No space left on device' $tmp/out" || cat "$tmp/out"
+check "init on a full disk leaves no node.key" [ ! -e "$tmp/full/state/node.key" ]
+umount "$tmp/full"
 
 # --- reload -----------------------------------------------------------------------
 echo "host added = 192.0.2.99" >> "$tmp/meshd.conf"
