@@ -13,7 +13,7 @@ need_cmd unshare getent dnsmasq ip python3 mount
 
 if [ -z "$MESH_E2E_INNER" ]; then
 	MESH_E2E_INNER=1 exec unshare --mount --net --propagation private \
-		"$SHELL" "$0" "$@"
+		"${SHELL:-/bin/sh}" "$0" "$@"
 fi
 
 top_builddir=$(cd "$top_builddir" && pwd)
