@@ -37,10 +37,12 @@
 #   node_add NAME SEG HOST  a node at P4.HOST (and P6::HOST)
 #   router_add NAME; router_attach NAME SEG HOST; router_nat NAME IN OUT
 #   seg_gateway SEG IP      default route for nodes added to SEG afterwards
+#   seg_static_arp SEG      permanent ARP entries (for dozens of nodes)
 #   node_exec NAME CMD...   run in the node's net+mount+uts namespaces
 #   node_getent NAME ARGS   getent through the node's nsswitch.conf
 #   node_conf NAME [LINES]  write its meshd.conf; node_meshctl NAME ARGS
 #   start_meshd / stop_meshd / kill_meshd / restart_meshd NAME
+#   node_kill NAME SIGNAL [COMM]   signal what runs inside a node
 #   netns_teardown          kill everything inside, remove $NETNS_DIR
 
 : "${top_builddir:=.}" "${top_srcdir:=.}"
@@ -88,6 +90,8 @@ netns_init() {
 	else
 		NETNS_DIR=$(mktemp -d /tmp/mesh-netns.XXXXXX)
 	fi
+	# Nodes mount a tmpfs on /run before their bind mounts from here.
+	case $NETNS_DIR in /run/*) netns_fail "NETNS_DIR must not be under /run" ;; esac
 	: > "$NETNS_DIR/holders"
 	if [ -n "${NETNS_PERSIST:-}" ]; then
 		NETNS_OWNER=0
@@ -183,14 +187,36 @@ seg_gateway() { echo "$2" > "$NETNS_DIR/sw-$1/gateway"; }
 _plug() {
 	_s=$NETNS_DIR/sw-$2
 	[ -f "$_s/prefix" ] || netns_fail "no segment $2"
-	_n=$(($(cat "$_s/ports") + 1)); echo "$_n" > "$_s/ports"
+	_pn=$(($(cat "$_s/ports") + 1)); echo "$_pn" > "$_s/ports"
 	read -r _p4 _p6 < "$_s/prefix"
-	_in "sw-$2" ip link add "p$_n" type veth peer name "$4" netns "$(_pid "$1")" ||
+	_in "sw-$2" ip link add "p$_pn" type veth peer name "$4" netns "$(_pid "$1")" ||
 		netns_fail "cannot plug $1 into $2"
-	_in "sw-$2" ip link set "p$_n" master br0 up
+	_in "sw-$2" ip link set "p$_pn" master br0 up
 	_in "$1" ip addr add "$_p4.$3/24" dev "$4"
 	[ -z "$_p6" ] || _in "$1" ip -6 addr add "$_p6::$3/64" dev "$4" nodad
 	_in "$1" ip link set "$4" up
+	echo "$1 $4 $_p4.$3" >> "$_s/members"
+}
+
+# seg_static_arp SEG: permanent ARP entries between all of SEG's members.
+# The kernel's neighbour table is one for all namespaces, and its limit
+# (net.ipv4.neigh.default.gc_thresh3, 1024, settable in the host's namespace
+# only) counts every namespace's entries: 50 nodes that all talk to each
+# other overflow it and lose packets.  Permanent entries do not count.
+seg_static_arp() {
+	_s=$NETNS_DIR/sw-$1
+	: > "$_s/arp"
+	while read -r _an _ai _aip; do
+		# Not /sys/class/net: that sysfs is the host's.
+		_mac=$(_in "$_an" ip -o link show dev "$_ai" | sed 's/.*link\/ether \([^ ]*\).*/\1/')
+		echo "$_aip $_mac" >> "$_s/arp"
+	done < "$_s/members"
+	while read -r _an _ai _aip; do
+		awk -v me="$_aip" -v dev="$_ai" '$1 != me {
+			printf "neigh replace %s lladdr %s dev %s nud permanent\n", $1, $2, dev }' \
+			"$_s/arp" > "$_s/arp.batch"
+		_in "$_an" ip -batch "$_s/arp.batch" || netns_fail "static ARP in $_an"
+	done < "$_s/members"
 }
 
 # node_add NAME SEG HOST: a node (own /run, /etc files, state dir) at P4.HOST.
@@ -278,19 +304,23 @@ topo_standard() {
 # meshctl first on PATH and libnss_mesh.so.2 where glibc looks for it.
 node_exec() {
 	_p=$(_pid "$1"); shift
-	nsenter -t "$_p" -n -m -u -- env \
+	# nsenter -m would start in /; keep our directory (not under the
+	# node's private /run).
+	_wd=/
+	case $PWD in /run|/run/*) ;; *) _wd=$PWD ;; esac
+	nsenter -t "$_p" -n -m -u --wd="$_wd" -- env \
 		PATH="$NETNS_BUILD:$PATH" \
 		LD_LIBRARY_PATH="$NETNS_LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
 		"$@"
 }
 
 node_getent() {
-	_n=$1; shift
+	_gn=$1; shift
 	if [ -n "$NETNS_PRELOAD" ]; then
-		node_exec "$_n" env LD_PRELOAD="$NETNS_PRELOAD" \
+		node_exec "$_gn" env LD_PRELOAD="$NETNS_PRELOAD" \
 			ASAN_OPTIONS=detect_leaks=0 getent "$@"
 	else
-		node_exec "$_n" getent "$@"
+		node_exec "$_gn" getent "$@"
 	fi
 }
 
@@ -306,8 +336,8 @@ node_conf() {
 }
 
 node_meshctl() {
-	_n=$1; shift
-	node_exec "$_n" "$MESHCTL" -c "$NETNS_DIR/$_n/meshd.conf" "$@"
+	_cn=$1; shift
+	node_exec "$_cn" "$MESHCTL" -c "$NETNS_DIR/$_cn/meshd.conf" "$@"
 }
 
 # _alive PID: running, not a zombie.
@@ -326,13 +356,16 @@ start_meshd() {
 	[ -f "$_d/meshd.conf" ] || node_conf "$1"
 	rm -f "$_d/meshd.pid"
 	# shellcheck disable=SC2016
-	node_exec "$1" sh -c 'echo $$ > "$1"; exec "$2" -c "$3"' meshd \
-		"$_d/meshd.pid" "$MESHD" "$_d/meshd.conf" \
-		< /dev/null >> "$_d/meshd.log" 2>&1 &
+	# The redirections cover the background subshell too: it lives as
+	# long as meshd and must not hold our caller's stdout (a pipe).
+	{
+		node_exec "$1" sh -c 'echo $$ > "$1"; exec "$2" -c "$3"' meshd \
+			"$_d/meshd.pid" "$MESHD" "$_d/meshd.conf"
+	} < /dev/null >> "$_d/meshd.log" 2>&1 &
 	echo $! > "$_d/meshd.job"
-	root=/proc/$(_pid "$1")/root
+	_root=/proc/$(_pid "$1")/root
 	for _ in $(seq 1 200); do
-		[ -S "$root/run/mesh/nss.sock" ] && [ -f "$_d/meshd.pid" ] && return 0
+		[ -S "$_root/run/mesh/nss.sock" ] && [ -f "$_d/meshd.pid" ] && return 0
 		kill -0 "$(cat "$_d/meshd.job")" 2>/dev/null || break
 		sleep 0.025
 	done
@@ -355,25 +388,37 @@ stop_meshd() { _stop_meshd "$1" TERM; }
 kill_meshd() { _stop_meshd "$1" KILL; }
 restart_meshd() { stop_meshd "$1"; start_meshd "$1"; }
 
-# wait_until MS CMD...: poll CMD every 50 ms for MS ms; WAITED = ms taken.
+# wait_until MS CMD...: poll CMD every 50 ms (WAIT_STEP s) for MS ms;
+# WAITED = ms taken.
 wait_until() {
-	_limit=$1; shift
-	_t0=$(netns_ms)
+	_wlimit=$1; shift
+	_wt0=$(netns_ms)
 	while :; do
 		if "$@" >/dev/null 2>&1; then
-			WAITED=$(($(netns_ms) - _t0))
+			WAITED=$(($(netns_ms) - _wt0))
 			return 0
 		fi
-		WAITED=$(($(netns_ms) - _t0))
-		[ "$WAITED" -lt "$_limit" ] || return 1
-		sleep 0.05
+		WAITED=$(($(netns_ms) - _wt0))
+		[ "$WAITED" -lt "$_wlimit" ] || return 1
+		sleep "${WAIT_STEP:-0.05}"
 	done
 }
 
 # netns_procs_in NETNS-ID: pids whose network namespace is that one.
 netns_procs_in() {
-	for _pp in /proc/[0-9]*; do
-		[ "$(readlink "$_pp/ns/net" 2>/dev/null)" = "$1" ] && echo "${_pp#/proc/}"
+	# One find, not a readlink per process: teardown of 50 nodes stays fast.
+	_pat=$(printf '%s' "$1" | sed 's/[][*?\\]/\\&/g')
+	find /proc/[0-9]*/ns/net -maxdepth 0 -lname "$_pat" 2>/dev/null | cut -d/ -f3
+}
+
+# node_kill NAME SIGNAL [COMM]: signal the processes inside NAME (but its
+# holder), or only those whose command name is COMM.
+node_kill() {
+	_kh=$(_pid "$1")
+	for _kp in $(netns_procs_in "$(cat "$NETNS_DIR/$1/netns")"); do
+		[ "$_kp" = "$_kh" ] && continue
+		[ -z "${3:-}" ] || [ "$(cat "/proc/$_kp/comm" 2>/dev/null)" = "$3" ] || continue
+		kill "-$2" "$_kp" 2>/dev/null
 	done
 }
 

@@ -5,15 +5,32 @@
   probe.py udp-echo PORT SECONDS        answer every datagram, print "IP PORT"
   probe.py udp-ask HOST PORT [TIMEOUT]  send one datagram, exit 0 on an answer
   probe.py capture IFACE PORT SECONDS FILE
-                                        record UDP payloads sent to PORT seen
-                                        on IFACE (AF_PACKET), hex, one a line
+                                        record UDP datagrams (IPv4) sent to
+                                        PORT seen on IFACE (AF_PACKET): one
+                                        "SRC SPORT PAYLOAD-HEX" a line
   probe.py hostile HOST PORT COUNT FILE send COUNT random datagrams, then
-                                        replay each payload of FILE 3 times
+                                        replay each payload of FILE 3 times,
+                                        also truncated and bit-flipped
+  probe.py resolve-wait NAME SECONDS     poll getaddrinfo(NAME) (glibc, so
+                                        through nsswitch.conf) every 10 ms;
+                                        print the wall-clock ms it first
+                                        answered, or "timeout"
+  probe.py member-wait NAME STATE SECONDS CONF
+                                        poll this node's members list (GET
+                                        /v1/members on meshd's control socket,
+                                        else `meshctl -c CONF members --json`)
+                                        every 20 ms; print the ms NAME first
+                                        had STATE, or "timeout"
+  probe.py spoof HOST PORT FILE         replay FILE's datagrams 3 times each
+                                        from their original source address
+                                        and port (raw socket, IPv4)
 """
 import os
+import json
 import select
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -85,19 +102,107 @@ def capture(iface, port, seconds, path):
             data, addr = s.recvfrom(65535)
             if addr[4] == socket.PACKET_OUTGOING:
                 continue
-            payload = None
-            if addr[1] == 0x0800 and len(data) >= 20 and data[9] == 17:
-                ihl = (data[0] & 0x0F) * 4
-                payload = data[ihl:]
-            elif addr[1] == 0x86DD and len(data) >= 40 and data[6] == 17:
-                payload = data[40:]
-            if payload is None or len(payload) < 8:
+            if addr[1] != 0x0800 or len(data) < 28 or data[9] != 17:
                 continue
-            if struct.unpack("!H", payload[2:4])[0] != port:
+            ihl = (data[0] & 0x0F) * 4
+            src = socket.inet_ntoa(data[12:16])
+            udp = data[ihl:]
+            sport, dport = struct.unpack("!HH", udp[0:4])
+            if dport != port or len(udp) <= 8:
                 continue
-            out.write(payload[8:].hex() + "\n")
+            out.write("%s %d %s\n" % (src, sport, udp[8:].hex()))
             n += 1
     print(n)
+    return 0
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def resolve_wait(name, seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            socket.getaddrinfo(name, None)
+            print(now_ms(), flush=True)
+            return 0
+        except OSError:
+            time.sleep(0.01)
+    print("timeout", flush=True)
+    return 1
+
+
+def members_http(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(1.0)
+    s.connect(path)
+    s.sendall(b"GET /v1/members HTTP/1.0\r\nHost: meshd\r\n\r\n")
+    data = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+    s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    if b" 200 " not in head.split(b"\r\n")[0]:
+        raise OSError("no /v1/members")
+    return json.loads(body)
+
+
+def member_wait(name, state, seconds, conf):
+    sock = os.environ.get("MESH_CONTROL_SOCKET", "/run/mesh/meshd.sock")
+    use_http = True
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        ms = []
+        try:
+            if use_http:
+                ms = members_http(sock)
+            else:
+                out = subprocess.run(["meshctl", "-c", conf, "members", "--json"],
+                                     capture_output=True, timeout=2).stdout
+                ms = json.loads(out)
+        except (OSError, ValueError) as e:
+            if use_http and "no /v1/members" in str(e):
+                use_http = False
+        except subprocess.SubprocessError:
+            pass
+        for m in ms if isinstance(ms, list) else []:
+            if m.get("name") in (name, name + ".mesh") and m.get("state") == state:
+                print(now_ms(), flush=True)
+                return 0
+        time.sleep(0.02 if use_http else 0.1)
+    print("timeout", flush=True)
+    return 1
+
+
+def load(path):
+    got = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                w = line.split()
+                if len(w) == 3:
+                    got.append((w[0], int(w[1]), bytes.fromhex(w[2])))
+    return got
+
+
+def spoof(host, port, path):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+    dst = socket.inet_aton(host)
+    sent = 0
+    for src, sport, payload in load(path):
+        udp = struct.pack("!HHHH", sport, port, 8 + len(payload), 0) + payload
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64,
+                         17, 0, socket.inet_aton(src), dst)
+        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+        for _ in range(3):
+            s.sendto(ip + udp, (host, 0))
+            sent += 1
+    print(sent)
     return 0
 
 
@@ -109,10 +214,7 @@ def hostile(host, port, count, path):
         size = (1, 4, 32, 92, 148, 300, 1200)[i % 7]
         s.sendto(os.urandom(size), (host, port))
         sent += 1
-    replay = []
-    if os.path.exists(path):
-        with open(path) as f:
-            replay = [bytes.fromhex(l.strip()) for l in f if l.strip()]
+    replay = [p for _, _, p in load(path)]
     for p in replay:
         for _ in range(3):
             s.sendto(p, (host, port))
@@ -141,6 +243,12 @@ def main(argv):
         return udp_ask(a[0], int(a[1]), float(a[2]) if len(a) > 2 else 1.0)
     if cmd == "capture":
         return capture(a[0], int(a[1]), float(a[2]), a[3])
+    if cmd == "resolve-wait":
+        return resolve_wait(a[0], float(a[1]))
+    if cmd == "member-wait":
+        return member_wait(a[0], a[1], float(a[2]), a[3])
+    if cmd == "spoof":
+        return spoof(a[0], int(a[1]), a[2])
     if cmd == "hostile":
         return hostile(a[0], int(a[1]), int(a[2]), a[3])
     print(__doc__, file=sys.stderr)

@@ -88,7 +88,7 @@ check "node_meshctl talks to the node's own meshd" [ $? = 0 ]
 # --- teardown ------------------------------------------------------------------
 holders=$(for h in $(cat "$NETNS_DIR/holders"); do cat "$NETNS_DIR/$h/pid"; done)
 dir=$NETNS_DIR
-node_exec node3 sh -c "sleep 300; :" &	# a stray process: teardown must get it too
+node_exec node3 sh -c "sleep 300; :" 2>/dev/null &	# a stray process: teardown must get it too
 sleep 0.2
 netns_teardown 2>/dev/null
 check "teardown removed $dir" [ ! -e "$dir" ]
