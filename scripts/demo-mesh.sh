@@ -64,6 +64,8 @@ the demo mesh needs issue 3's overlay; until it lands, scripts/demo.sh shows one
 	i=11
 	for n in $LAN; do node_add "$n" lan $i; i=$((i + 1)); done
 	node_add phone home 2
+	seg_static_arp lan	# no ARP: immune to a full kernel neighbour table
+	seg_static_arp home
 	for n in $ALL; do
 		# Inside a node, plain `meshctl` means this node's config.
 		mkdir -p "$DEMO_DIR/$n/bin"

@@ -198,11 +198,13 @@ _plug() {
 	echo "$1 $4 $_p4.$3" >> "$_s/members"
 }
 
-# seg_static_arp SEG: permanent ARP entries between all of SEG's members.
-# The kernel's neighbour table is one for all namespaces, and its limit
-# (net.ipv4.neigh.default.gc_thresh3, 1024, settable in the host's namespace
-# only) counts every namespace's entries: 50 nodes that all talk to each
-# other overflow it and lose packets.  Permanent entries do not count.
+# seg_static_arp SEG: permanent ARP entries between all of SEG's members
+# (call it again after adding one).  The kernel's neighbour table is one for
+# all namespaces, and its limit (net.ipv4.neigh.default.gc_thresh3, 1024,
+# settable in the host's namespace only) counts every namespace's entries:
+# 50 nodes that all talk to each other overflow it, and then every
+# namespace on the machine loses packets to new neighbours.  Permanent
+# entries do not count against it.
 seg_static_arp() {
 	_s=$NETNS_DIR/sw-$1
 	: > "$_s/arp"
@@ -298,6 +300,10 @@ topo_standard() {
 		_i=$((_i + 1))
 	done
 	node_add natnode home 2
+	# Immune to a full neighbour table (another test's 50 nodes, say).
+	seg_static_arp lan
+	seg_static_arp home
+	[ -z "${NETNS_INTERNET:-}" ] || seg_static_arp inet
 }
 
 # node_exec NAME CMD...: in NAME's namespaces, with the build's meshd and
@@ -426,7 +432,7 @@ node_kill() {
 # remove $NETNS_DIR.  Safe to call twice and from the trap.
 netns_teardown() {
 	[ -n "${NETNS_DIR:-}" ] && [ -f "$NETNS_DIR/holders" ] || return 0
-	_tids= _thp=
+	_tids='' _thp=''
 	for _th in $(cat "$NETNS_DIR/holders"); do
 		[ -f "$NETNS_DIR/$_th/netns" ] && _tids="$_tids $(cat "$NETNS_DIR/$_th/netns")"
 		[ -f "$NETNS_DIR/$_th/pid" ] && _thp="$_thp $(cat "$NETNS_DIR/$_th/pid")"

@@ -100,6 +100,7 @@ netns_init
 t0=$(netns_ms)
 NETNS_QUIET=1 topo_standard 5
 node_add evil lan 66
+seg_static_arp lan
 ok "topology: 5 nodes on the lan, natnode behind gw's NAT, evil ($(($(netns_ms) - t0)) ms)"
 
 # --- admission: init, invite, join ------------------------------------------------

@@ -85,19 +85,36 @@ check "restart_meshd node1: a new process that answers" \
 node_meshctl node1 status > /dev/null
 check "node_meshctl talks to the node's own meshd" [ $? = 0 ]
 
+# --- the optional "internet" between the NAT and the lan ------------------------
+holders=$(for h in $(cat "$NETNS_DIR/holders"); do cat "$NETNS_DIR/$h/pid"; done)
+netns_teardown 2>/dev/null
+first_ids=$NETNS_LAST_IDS first_holders=$holders
+check "first topology torn down" [ -z "$NETNS_DIR" ]
+netns_init
+NETNS_QUIET=1 NETNS_INTERNET=1 topo_standard 1
+probe node1 udp-echo 5557 1.5 > "$NETNS_DIR/echo.out" &
+echo_job=$!
+sleep 0.3
+check "NETNS_INTERNET: natnode's UDP crosses gw's NAT and the isp router" \
+	probe natnode udp-ask 10.77.1.11 5557
+wait "$echo_job"
+check "node1 sees natnode as gw's outside address 203.0.113.2" \
+	grep -q '^203.0.113.2 ' "$NETNS_DIR/echo.out"
+check "node1 cannot reach natnode" eval '! probe node1 ping 192.168.77.2 0.5 2>/dev/null'
+
 # --- teardown ------------------------------------------------------------------
 holders=$(for h in $(cat "$NETNS_DIR/holders"); do cat "$NETNS_DIR/$h/pid"; done)
 dir=$NETNS_DIR
-node_exec node3 sh -c "sleep 300; :" 2>/dev/null &	# a stray process: teardown must get it too
+node_exec natnode sh -c "sleep 300; :" 2>/dev/null &	# a stray process: teardown must get it too
 sleep 0.2
 netns_teardown 2>/dev/null
 check "teardown removed $dir" [ ! -e "$dir" ]
 left=
-for id in $NETNS_LAST_IDS; do left="$left $(netns_procs_in "$id")"; done; left=$(echo $left)
+for id in $first_ids $NETNS_LAST_IDS; do left="$left $(netns_procs_in "$id")"; done; left=$(echo $left)
 [ -z "$left" ] || ps -o pid,stat,netns,args -p "$(echo $left | tr ' ' ,)"
 check "no process is left in any of our namespaces" [ -z "$left" ]
 left=
-for p in $holders; do _alive "$p" && left="$left $p"; done
+for p in $first_holders $holders; do _alive "$p" && left="$left $p"; done
 check "every holder is gone" [ -z "$left" ]
 check "no mount of ours in the host's mount table" sh -c "! grep -q '$dir' /proc/self/mountinfo"
 t=$(($(netns_ms) - t0))
