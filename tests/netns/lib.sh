@@ -155,6 +155,7 @@ _holder() {
 			[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] &&
 				kill -9 "${p#/proc/}" 2>/dev/null
 		done
+		rm -rf "${_hd%/*}"
 		exit 0' holder "$1" "$_hd" "$2" "$NETNS_OWNER" \
 		< /dev/null > /dev/null 2> "$_hd/holder.err" &
 	for _ in $(seq 1 200); do

@@ -117,6 +117,30 @@ left=
 for p in $first_holders $holders; do _alive "$p" && left="$left $p"; done
 check "every holder is gone" [ -z "$left" ]
 check "no mount of ours in the host's mount table" sh -c "! grep -q '$dir' /proc/self/mountinfo"
+
+# --- an owner killed with SIGKILL: no trap runs, the holders clean up ---------------
+orphan=$(mktemp /tmp/mesh-netns-orphan.XXXXXX)
+NETNS_QUIET=1 "$SHELL" -c '
+	. "$top_srcdir/tests/netns/lib.sh"
+	netns_init
+	seg_add lan 10.77.1
+	node_add node1 lan 11
+	{ echo "$NETNS_DIR"; cat "$NETNS_DIR/sw-lan/netns" "$NETNS_DIR/node1/netns"; } > "$1"
+	node_exec node1 sleep 300 &
+	sleep 0.2
+	kill -9 $$' orphan "$orphan" > /dev/null 2>&1
+dir=$(head -n 1 "$orphan")
+left=
+for _ in $(seq 1 40); do
+	left=
+	for id in $(tail -n +2 "$orphan"); do left="$left$(netns_procs_in "$id")"; done
+	[ -z "$left" ] && [ ! -e "$dir" ] && break
+	sleep 0.1
+done
+check "owner killed by SIGKILL: the holders take their namespaces down" \
+	eval '[ -n "$dir" ] && [ -z "$left" ] && [ ! -e "$dir" ]'
+rm -f "$orphan"
+
 t=$(($(netns_ms) - t0))
 check "the whole self-test took ${t} ms (< 30000)" [ "$t" -lt 30000 ]
 
