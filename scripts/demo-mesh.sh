@@ -1,0 +1,207 @@
+#!/bin/sh
+# The main job of issue 3: a demo mesh of meshd nodes in network namespaces
+# on this machine, joined by invite, one of them behind a NAT.
+#
+#   sudo scripts/demo-mesh.sh [up]            build, start the mesh, show it
+#   sudo scripts/demo-mesh.sh exec NODE CMD   run CMD inside NODE
+#   sudo scripts/demo-mesh.sh shell NODE      a shell inside NODE
+#   sudo scripts/demo-mesh.sh stop|start NODE stop or start NODE's meshd
+#   sudo scripts/demo-mesh.sh down            tear it all down
+#
+#        server-a   server-b   laptop   nas          gw (NAT)
+#        10.77.1.11 .12        .13      .14          .1 | 192.168.77.1
+#   ------+----------+----------+--------+-----------+  |   lan 10.77.1.0/24
+#                                                       +-- phone 192.168.77.2
+#                                                           (reaches out only)
+#
+# Each node has its own network, mount and UTS namespace: its own /run/mesh,
+# its own /etc/nsswitch.conf ("hosts: files mesh [!UNAVAIL=return] dns") and
+# /etc/hosts, its own state dir under /tmp/nss-mesh-demo/NODE.  Nothing on
+# the host changes: no interface, route, file or mount outside that
+# directory.  The namespaces live until `down` (or a reboot).
+cd "$(dirname "$0")/.." || exit 1
+top=$(pwd)
+top_srcdir=$top top_builddir=$top
+NETNS_LIB=$top/tests/netns/lib.sh
+. "$NETNS_LIB"
+DEMO_DIR=${MESH_DEMO_DIR:-/tmp/nss-mesh-demo}
+LAN="server-a server-b laptop nas"
+ALL="$LAN phone"
+me=$0
+
+die() { echo "demo-mesh: $*" >&2; exit 1; }
+run() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+[ "$(id -u)" = 0 ] || die "needs root (it makes network and mount namespaces): sudo $me $*"
+
+up() {
+	[ ! -e "$DEMO_DIR" ] || die "a demo mesh is already up in $DEMO_DIR ($me down first)"
+	for c in ip unshare nsenter getent python3; do
+		command -v "$c" > /dev/null || die "needs $c (scripts/install-deps.sh installs it)"
+	done
+	command -v nft > /dev/null || command -v iptables > /dev/null ||
+		die "needs nft or iptables for the NAT (scripts/install-deps.sh)"
+	echo "== building (log: /tmp/nss-mesh-build.log)"
+	scripts/build.sh > /tmp/nss-mesh-build.log 2>&1 ||
+		{ tail -30 /tmp/nss-mesh-build.log; die "build failed"; }
+	netns_paths
+	if ! overlay_available; then
+		die "this build has no overlay yet (meshctl has no invite/join/members):
+the demo mesh needs issue 3's overlay; until it lands, scripts/demo.sh shows one node."
+	fi
+
+	echo "== the network: 4 nodes on a segment, a NAT router, a phone behind it"
+	NETNS_PERSIST=1 netns_init "$DEMO_DIR"
+	NETNS_QUIET=1
+	# Until it is all up, a failure takes the half-made mesh down with it.
+	trap 'netns_teardown 2>/dev/null' EXIT
+	seg_add lan 10.77.1 fd77:1
+	seg_add home 192.168.77 fd77:2
+	router_add gw
+	router_attach gw lan 1
+	router_attach gw home 1
+	router_nat gw home lan
+	seg_gateway home 192.168.77.1
+	i=11
+	for n in $LAN; do node_add "$n" lan $i; i=$((i + 1)); done
+	node_add phone home 2
+	seg_static_arp lan	# no ARP: immune to a full kernel neighbour table
+	seg_static_arp home
+	for n in $ALL; do
+		# Inside a node, plain `meshctl` means this node's config.
+		mkdir -p "$DEMO_DIR/$n/bin"
+		printf '#!/bin/sh\nexec "%s" -c "%s" "$@"\n' "$MESHCTL" \
+			"$DEMO_DIR/$n/meshd.conf" > "$DEMO_DIR/$n/bin/meshctl"
+		chmod +x "$DEMO_DIR/$n/bin/meshctl"
+	done
+
+	echo "== server-a creates the network (its key, the CA) and starts meshd"
+	node_conf server-a
+	run "meshctl init --name server-a    # on server-a"
+	node_meshctl server-a init --name server-a || die "meshctl init failed"
+	start_meshd server-a
+	for n in server-b laptop nas phone; do
+		run "meshctl invite $n    # on server-a; then on $n: meshctl join TOKEN"
+		tok=$(node_meshctl server-a invite "$n" --endpoint 10.77.1.11:51830 | tail -n 1) ||
+			die "meshctl invite $n failed"
+		echo "$tok"
+		if [ "$n" = phone ]; then
+			node_conf "$n" "peer = 10.77.1.11:51830"
+		else
+			node_conf "$n"
+		fi
+		node_meshctl "$n" join "$tok" || die "meshctl join on $n failed"
+		start_meshd "$n"
+	done
+
+	printf '\n== waiting until every node resolves every name'
+	t0=$(netns_ms)
+	while :; do
+		missing=
+		for a in $ALL; do
+			for b in $ALL; do
+				node_getent "$a" hosts "$b.mesh" > /dev/null 2>&1 || missing=1
+			done
+		done
+		[ -z "$missing" ] && break
+		[ $(($(netns_ms) - t0)) -lt 30000 ] || { echo; echo "demo-mesh: not every name resolves after 30 s (logs: $DEMO_DIR/*/meshd.log)"; break; }
+		printf .
+		sleep 0.2
+	done
+	echo " $(($(netns_ms) - t0)) ms"
+
+	printf '== waiting until phone, behind the NAT, sees every member alive'
+	t0=$(netns_ms)
+	until [ "$(node_meshctl phone members --json 2>/dev/null | python3 -c '
+import json, sys
+print(sum(1 for m in json.load(sys.stdin) if m.get("state") == "alive"))' 2>/dev/null)" = 5 ]; do
+		[ $(($(netns_ms) - t0)) -lt 30000 ] || { printf ' (not all after 30 s)'; break; }
+		printf .
+		sleep 0.2
+	done
+	echo " $(($(netns_ms) - t0)) ms"
+
+	run "meshctl members    # on phone, behind the NAT"
+	node_meshctl phone members
+	echo
+	echo "== getent hosts NAME.mesh from every node, through glibc and libnss_mesh"
+	echo "   (ok: the answer is the address NAME has in its own record)"
+	for b in $ALL; do
+		node_getent "$b" hosts "$b.mesh" 2> /dev/null | awk '{ print $1 }' > "$DEMO_DIR/$b/addr"
+		printf '   %-14s %s\n' "$b.mesh" "$(cat "$DEMO_DIR/$b/addr")"
+	done
+	echo
+	printf '   %-10s' "from \\ to"
+	for b in $ALL; do printf ' %-9s' "$b"; done
+	echo
+	for a in $ALL; do
+		printf '   %-10s' "$a"
+		for b in $ALL; do
+			r=$(node_getent "$a" hosts "$b.mesh" 2> /dev/null | awk '{ print $1 }')
+			if [ -n "$r" ] && [ "$r" = "$(cat "$DEMO_DIR/$b/addr")" ]; then
+				printf ' %-9s' ok
+			else
+				printf ' %-9s' "${r:-none}"
+			fi
+		done
+		echo
+	done
+	trap - EXIT
+	cat <<EOF
+
+The demo mesh is up; its nodes keep running in the background.  Poke at it:
+
+  sudo $me exec phone getent hosts server-a.mesh
+  sudo $me exec laptop meshctl members
+  sudo $me exec nas meshctl status
+  sudo $me shell server-b            # a shell inside server-b (exit to leave)
+  sudo $me stop laptop               # kill laptop's meshd: the others see it
+  sudo $me exec server-a meshctl members   #   suspect, then dead
+  sudo $me start laptop              # and back
+  less $DEMO_DIR/laptop/meshd.log
+
+Tear it down (kills every process in the namespaces, removes $DEMO_DIR):
+
+  sudo $me down
+EOF
+}
+
+attach() {
+	[ -f "$DEMO_DIR/holders" ] || die "no demo mesh is up (sudo $me)"
+	netns_attach "$DEMO_DIR"
+}
+node_ok() {
+	case " $ALL " in *" $1 "*) ;; *) die "no node '$1' (nodes: $ALL)" ;; esac
+}
+in_node() {
+	n=$1; shift
+	node_exec "$n" env PATH="$DEMO_DIR/$n/bin:$NETNS_BUILD:$PATH" "$@"
+}
+
+cmd=${1:-up}
+[ $# -gt 0 ] && shift
+case $cmd in
+up)	up ;;
+down)
+	if [ ! -f "$DEMO_DIR/holders" ]; then echo "demo-mesh: nothing to tear down"; exit 0; fi
+	netns_attach "$DEMO_DIR"
+	netns_teardown
+	echo "demo-mesh: torn down (no namespace, process or file of the demo is left)" ;;
+exec)
+	[ $# -ge 2 ] || die "usage: $me exec NODE CMD..."
+	attach; node_ok "$1"
+	in_node "$@" ;;
+shell)
+	[ $# = 1 ] || die "usage: $me shell NODE"
+	attach; node_ok "$1"
+	echo "demo-mesh: a shell in $1; meshctl, getent and ip see $1's world; exit to leave"
+	in_node "$1" env PS1="[$1] \\w# " "${SHELL:-/bin/sh}" ;;
+stop)
+	[ $# = 1 ] || die "usage: $me stop NODE"
+	attach; node_ok "$1"; kill_meshd "$1"; echo "demo-mesh: meshd on $1 killed" ;;
+start)
+	[ $# = 1 ] || die "usage: $me start NODE"
+	attach; node_ok "$1"
+	[ -n "$(meshd_pid "$1")" ] && _alive "$(meshd_pid "$1")" && die "meshd on $1 is running"
+	start_meshd "$1"; echo "demo-mesh: meshd on $1 started" ;;
+*)	sed -n '4,9p' "$me"; exit 2 ;;
+esac

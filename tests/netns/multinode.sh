@@ -1,0 +1,236 @@
+#!/bin/sh
+# Issue 3 item 7: real meshd processes in network namespaces.
+#
+#   node1..node5 on one segment, natnode behind a NAT that peers outward only
+#   (see the diagram in tests/netns/lib.sh), and "evil", not a member, on the
+#   segment.  node1 runs `meshctl init`; the others join with invite tokens.
+#   Then: every node resolves every name through getent; `meshctl members
+#   --json` shows all six alive everywhere; a killed node is seen dead by all
+#   others; restarted, it is alive and resolvable again; random, replayed,
+#   truncated and bit-flipped packets at node2's UDP port (from evil, and
+#   replays spoofed from their real senders) move nothing but drop counters.
+#
+# Deadlines (ms) can be raised from the environment for slow machines:
+#   MESH_MN_RESOLVE_MS (20000)  MESH_MN_DEAD_MS (60000)  MESH_MN_ALIVE_MS (20000)
+. "$top_srcdir/tests/netns/lib.sh"
+netns_need python3 getent readelf
+netns_paths
+[ -x "$MESHD" ] || netns_fail "no meshd in $top_builddir"
+overlay_available || netns_skip "overlay not available (meshctl has no 'members')"
+PROBE=$(cd "$top_srcdir" && pwd)/tests/netns/probe.py
+RESOLVE_MS=${MESH_MN_RESOLVE_MS:-20000}
+DEAD_MS=${MESH_MN_DEAD_MS:-60000}
+ALIVE_MS=${MESH_MN_ALIVE_MS:-20000}
+PORT=51830
+MEMBERS="node1 node2 node3 node4 node5 natnode"
+
+pass=0 failed=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
+check() { desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; fi; }
+logs() {
+	for n in $MEMBERS; do
+		echo "--- $n: meshd.log (last 15 lines)"
+		tail -15 "$NETNS_DIR/$n/meshd.log" 2>/dev/null
+	done
+}
+die() { echo "FAIL - $*"; logs; exit 1; }
+
+# members_json NODE: `meshctl members --json` of NODE.
+members_json() { node_meshctl "$1" members --json 2>/dev/null; }
+
+# state_of VIEWER NAME: NAME's state as VIEWER sees it ("absent" if unknown).
+state_of() {
+	members_json "$1" | python3 -c '
+import json, sys
+want = sys.argv[1]
+try:
+    ms = json.load(sys.stdin)
+except ValueError:
+    print("badjson"); sys.exit(0)
+for m in ms:
+    if m.get("name") in (want, want + ".mesh"):
+        print(m.get("state")); sys.exit(0)
+print("absent")' "$2"
+}
+
+# all_alive NODE: NODE's members list has every member, each alive.
+all_alive() {
+	members_json "$1" | python3 -c '
+import json, sys
+want = set(sys.argv[1:])
+ms = json.load(sys.stdin)
+seen = {m.get("name", "").removesuffix(".mesh"): m.get("state") for m in ms}
+sys.exit(0 if all(seen.get(w) == "alive" for w in want) else 1)' $MEMBERS
+}
+
+# resolves VIEWER NAME: VIEWER's getent gives NAME.mesh its address.
+resolves() {
+	_got=$(node_getent "$1" hosts "$2.mesh" 2>/dev/null)
+	[ "${_got%% *}" = "$(cat "$NETNS_DIR/$2/addr")" ]
+}
+
+# all_resolve: every member resolves every member; lists what does not.
+all_resolve() {
+	_missing=
+	for a in $MEMBERS; do
+		for b in $MEMBERS; do
+			resolves "$a" "$b" || _missing="$_missing $a->$b"
+		done
+	done
+	MISSING=$_missing
+	[ -z "$_missing" ]
+}
+
+# drops NODE: the sum of its "drop*" counters; counters NODE: all, flattened.
+counters() {
+	node_meshctl "$1" --json status | python3 -c '
+import json, sys
+def walk(p, v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            walk(p + [k], x)
+    elif isinstance(v, int) and not isinstance(v, bool):
+        print(".".join(p), v)
+walk([], json.load(sys.stdin).get("agent", {}).get("counters", {}))'
+}
+drops() { counters "$1" | awk 'tolower($1) ~ /drop/ { s += $2 } END { print s + 0 }'; }
+
+netns_init
+t0=$(netns_ms)
+NETNS_QUIET=1 topo_standard 5
+node_add evil lan 66
+seg_static_arp lan
+ok "topology: 5 nodes on the lan, natnode behind gw's NAT, evil ($(($(netns_ms) - t0)) ms)"
+
+# --- admission: init, invite, join ------------------------------------------------
+node_conf node1
+addr=$(node_meshctl node1 init --name node1 2>"$NETNS_DIR/node1/init.err" | tail -n 1) ||
+	{ cat "$NETNS_DIR/node1/init.err"; die "meshctl init on node1"; }
+start_meshd node1
+for n in node2 node3 node4 node5 natnode; do
+	tok=$(node_meshctl node1 invite "$n" --ttl 600 \
+		--endpoint "$(node_ip node1):$PORT" 2> "$NETNS_DIR/$n/invite.err" | tail -n 1)
+	[ -n "$tok" ] || { cat "$NETNS_DIR/$n/invite.err"; die "meshctl invite $n on node1"; }
+	if [ "$n" = natnode ]; then
+		# It cannot be reached: it is in the mesh through its own sessions.
+		node_conf "$n" "peer = $(node_ip node1):$PORT"
+	else
+		node_conf "$n"
+	fi
+	node_meshctl "$n" join "$tok" > "$NETNS_DIR/$n/join.out" 2>&1 ||
+		{ cat "$NETNS_DIR/$n/join.out"; die "meshctl join on $n"; }
+	check "$n joined: node.cert and peers in its state dir" eval \
+		'[ -s "$NETNS_DIR/$n/state/node.cert" ] && [ -s "$NETNS_DIR/$n/state/peers" ]'
+	start_meshd "$n"
+done
+tok=$(node_meshctl node1 invite spare --ttl 600 2>/dev/null | tail -n 1)
+node_conf evil
+node_meshctl evil join "$tok" > "$NETNS_DIR/evil/join1.out" 2>&1
+check "an invite redeemed from a fresh machine (evil, as 'spare')" [ $? = 0 ]
+sed -i "s|/evil/state\$|/evil/state2|" "$NETNS_DIR/evil/meshd.conf"
+node_meshctl evil join "$tok" > "$NETNS_DIR/evil/join2.out" 2>&1
+check "the same token again, from another fresh state dir: refused" [ $? != 0 ]
+rm -rf "$NETNS_DIR/evil/state" "$NETNS_DIR/evil/state2"
+t_started=$(netns_ms)
+echo "# all 6 meshd started $((t_started - t0)) ms into the test"
+
+for n in $MEMBERS; do
+	node_meshctl "$n" --json status | python3 -c '
+import json, sys; print(json.load(sys.stdin)["node"]["address"])' \
+		> "$NETNS_DIR/$n/addr" 2>/dev/null
+	[ -s "$NETNS_DIR/$n/addr" ] || die "no overlay address for $n"
+done
+check "node1's address from init is the one status shows" \
+	[ "$addr" = "$(cat "$NETNS_DIR/node1/addr")" ]
+
+# --- names and members everywhere ------------------------------------------------------
+if wait_until "$RESOLVE_MS" all_resolve; then
+	ok "every node resolves every name (36 lookups) $(($(netns_ms) - t_started)) ms after the last meshd started"
+else
+	all_resolve
+	bad "not every name resolves within $RESOLVE_MS ms; missing:$MISSING"
+fi
+for n in $MEMBERS; do
+	if wait_until "$ALIVE_MS" all_alive "$n"; then
+		ok "members --json on $n: all 6 alive (waited $WAITED ms)"
+	else
+		bad "members --json on $n: not all 6 alive"
+		members_json "$n"
+	fi
+done
+node_meshctl node1 members > "$NETNS_DIR/members.txt" 2>&1
+check "meshctl members prints a table" grep -q 'node5' "$NETNS_DIR/members.txt"
+cat "$NETNS_DIR/members.txt" | sed 's/^/#   /'
+check "reverse lookup: node1 maps natnode's address to its name" eval \
+	'node_getent node1 hosts "$(cat "$NETNS_DIR/natnode/addr")" | grep -q natnode.mesh'
+node_getent node2 hosts nobody.mesh > /dev/null; rc=$?
+check "an unknown .mesh name is not found (exit $rc)" [ "$rc" = 2 ]
+
+# --- a killed node is seen dead, a restarted one comes back ----------------------------
+kill_meshd node3
+t_kill=$(netns_ms)
+for n in node1 node2 node4 node5 natnode; do
+	left=$((DEAD_MS - ($(netns_ms) - t_kill)))
+	[ "$left" -gt 0 ] || left=1
+	if wait_until "$left" eval '[ "$(state_of '"$n"' node3)" = dead ]'; then
+		ok "$n sees node3 dead $(($(netns_ms) - t_kill)) ms after kill -9"
+	else
+		bad "$n does not see node3 dead within $DEAD_MS ms (state: $(state_of "$n" node3))"
+	fi
+done
+start_meshd node3
+t_back=$(netns_ms)
+for n in node1 node2 node4 node5 natnode; do
+	left=$((ALIVE_MS - ($(netns_ms) - t_back)))
+	[ "$left" -gt 0 ] || left=1
+	if wait_until "$left" eval '[ "$(state_of '"$n"' node3)" = alive ]'; then
+		ok "$n sees node3 alive again $(($(netns_ms) - t_back)) ms after restart"
+	else
+		bad "$n does not see node3 alive again (state: $(state_of "$n" node3))"
+	fi
+done
+if wait_until "$ALIVE_MS" all_resolve; then
+	ok "after the restart every name resolves everywhere again ($WAITED ms)"
+else
+	bad "after the restart, missing:$MISSING"
+fi
+
+# --- hostile packets at node2 ------------------------------------------------------
+# Capture what members send node2 for a while (a restart of node4 makes
+# fresh handshakes too), then: random datagrams of many sizes from evil,
+# and the captured ones replayed (also truncated, also bit-flipped) both
+# from evil and spoofed from their original senders.
+cap=$NETNS_DIR/captured
+node_exec node2 python3 "$PROBE" capture eth0 "$PORT" 5 "$cap" > "$NETNS_DIR/cap.n" 2>&1 &
+cap_job=$!
+sleep 0.5
+restart_meshd node4
+wait "$cap_job"
+echo "# captured $(cat "$NETNS_DIR/cap.n") datagrams sent to node2:$PORT"
+check "captured some real traffic to replay" [ -s "$cap" ]
+wait_until "$ALIVE_MS" all_alive node2
+before=$(drops node2)
+counters node2 | sort > "$NETNS_DIR/counters.before"
+pid2=$(meshd_pid node2)
+out=$(node_exec evil python3 "$PROBE" hostile "$(node_ip node2)" "$PORT" 3000 "$cap" 2>&1)
+echo "# evil sent $out (datagrams, distinct replays)"
+out=$(node_exec evil python3 "$PROBE" spoof "$(node_ip node2)" "$PORT" "$cap" 2>&1)
+echo "# spoofed replays: $out"
+sleep 1
+after=$(drops node2)
+counters node2 | sort > "$NETNS_DIR/counters.after"
+check "node2's meshd survived (pid $pid2)" _alive "$pid2"
+check "node2's drop counters rose: $before -> $after" [ "$after" -gt "$before" ]
+echo "# counters that moved on node2:"
+join "$NETNS_DIR/counters.before" "$NETNS_DIR/counters.after" 2>/dev/null |
+	awk '$2 != $3 { printf "#   %s %s -> %s\n", $1, $2, $3 }'
+for n in $MEMBERS; do
+	check "after the junk, $n still sees all 6 alive" all_alive "$n"
+done
+check "after the junk, every name still resolves everywhere" all_resolve
+[ -z "$MISSING" ] || echo "# missing:$MISSING"
+
+[ "$failed" = 0 ] || logs
+echo "$pass passed, $failed failed ($(($(netns_ms) - t0)) ms)"
+[ "$failed" = 0 ]
