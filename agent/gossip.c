@@ -28,11 +28,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <sodium.h>
 
 #include "agent.h"
+#include "common/atomic.h"
 #include "log.h"
 #include "overlay.h"
 #include "state.h"
@@ -336,6 +338,40 @@ gossip_antientropy(struct overlay *ov)
 		overlay_send(ov, p, m, rev_msg(&rs->v[i], m));
 }
 
+/* Revocations that `meshctl revoke` left in the state directory. */
+static void
+read_revocations(struct overlay *ov, uint64_t now)
+{
+	uint8_t buf[STATE_REVOCATIONS_MAX * sizeof(struct mesh_rev_wire)];
+	uint8_t m[MSG_MAX];
+	char path[4096];
+	struct stat st;
+	ssize_t n;
+
+	if (state_path(path, sizeof(path), ov->a->conf.state_dir,
+	    STATE_REVOCATIONS_FILE) < 0 || stat(path, &st) < 0)
+		return;
+	if ((int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ==
+	    ov->rev_mtime_ns && st.st_size == ov->rev_size)
+		return;
+	ov->rev_mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+	    st.st_mtim.tv_nsec;
+	ov->rev_size = st.st_size;
+	if ((n = read_small_file(path, buf, sizeof(buf))) < 0)
+		return;
+	for (size_t o = 0; o + sizeof(struct mesh_rev_wire) <= (size_t)n;
+	    o += sizeof(struct mesh_rev_wire)) {
+		struct mesh_rev_wire w;
+		struct mesh_revocation rv;
+		memcpy(&w, buf + o, sizeof(w));
+		if (rev_decode(&w, &rv) != VR_OK ||
+		    recset_revoke(ov->rs, &rv, now) != VR_OK)
+			continue;
+		log_info("%s: a new revocation, spreading it", path);
+		push_all(ov, NULL, m, rev_msg(&rv, m));
+	}
+}
+
 void
 gossip_maint(struct overlay *ov)
 {
@@ -346,7 +382,11 @@ gossip_maint(struct overlay *ov)
 		ov->endpoints_changed = false;
 		gossip_publish(ov, false);
 	}
-	recset_expire(ov->rs, now);
+	if (overlay_now() - ov->rev_checked >= OV_MAINT_MS) {
+		ov->rev_checked = overlay_now();
+		read_revocations(ov, now);
+		recset_expire(ov->rs, now);
+	}
 	gen = recset_generation(ov->rs);
 	if (gen != ov->saved_gen &&
 	    state_path(path, sizeof(path), ov->a->conf.state_dir, RECSET_FILE) == 0) {

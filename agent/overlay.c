@@ -218,7 +218,6 @@ cb_admit(void *ctx, struct session *s, const uint8_t pk[static WIRE_KEY_LEN],
 			return false;
 		}
 		ov->admit_pending = ov->admit_joiner = true;
-		ov->admit_name[0] = '\0';
 		return true;
 	}
 	if (len != sizeof(w)) {
@@ -235,7 +234,7 @@ cb_admit(void *ctx, struct session *s, const uint8_t pk[static WIRE_KEY_LEN],
 	}
 	ov->admit_pending = true;
 	ov->admit_joiner = false;
-	memcpy(ov->admit_name, c.name, sizeof(ov->admit_name));
+	ov->admit_cert = c;
 	return true;
 }
 
@@ -255,10 +254,12 @@ cb_seen(void *ctx, struct session *s, const void *src)
 	}
 	if (ov->admit_pending) {
 		p->joiner = ov->admit_joiner;
-		if (ov->admit_name[0] != '\0')
-			memcpy(p->name, ov->admit_name, sizeof(p->name));
-		if (!p->joiner)
+		if (!p->joiner) {
+			p->cert = ov->admit_cert;
+			p->have_cert = true;
+			memcpy(p->name, p->cert.name, sizeof(p->name));
 			session_set_keepalive(s, OV_KEEPALIVE_MS);
+		}
 		ov->admit_pending = false;
 	}
 	p->last_rx = overlay_now();

@@ -63,6 +63,8 @@ struct peer {
 	struct session *s;
 	uint8_t pk[MESH_KEY_LEN];
 	char name[MESH_LABEL_MAX + 1];	/* from its certificate */
+	struct mesh_cert cert;		/* from its handshake */
+	bool have_cert;
 	bool joiner;			/* may only redeem an invite */
 	bool tell_pending;		/* owe it a SEEN message */
 	struct sockaddr_storage ep;	/* where packets go */
@@ -85,7 +87,11 @@ struct overlay {
 	size_t npeers, cap;
 	/* admit() -> seen() hand-over for a session created by admission */
 	bool admit_pending, admit_joiner;
-	char admit_name[MESH_LABEL_MAX + 1];
+	struct mesh_cert admit_cert;
+	/* the revocations file, as last read */
+	int64_t rev_mtime_ns;
+	int64_t rev_size;
+	uint64_t rev_checked;		/* ms of the last look at the file */
 
 	struct recset *rs;
 	uint64_t saved_gen, exported_gen;

@@ -298,8 +298,9 @@ peers_maint(struct overlay *ov, uint64_t now)
 			}
 			continue;
 		}
-		if (recset_by_key(ov->rs, p->pk) == NULL && p->last_rx != 0 &&
-		    now - p->last_rx > 2 * OV_DEAD_MS) {
+		if ((p->have_cert && revset_check(recset_revocations(ov->rs),
+		    &p->cert)) || (recset_by_key(ov->rs, p->pk) == NULL &&
+		    p->last_rx != 0 && now - p->last_rx > 2 * OV_DEAD_MS)) {
 			overlay_peer_drop(ov, p);	/* revoked or expired */
 			i--;
 			continue;

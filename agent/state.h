@@ -2,6 +2,7 @@
  * The state directory files of the overlay (beside overlay/identity.h's):
  *   node.cert   0644  this node's certificate, the 204 bytes of its wire form
  *   peers       0644  bootstrap peers learned from join, one HOST:PORT a line
+ *   revocations 0644  revocations made on the CA holder (meshctl revoke)
  * (records and invites are recset.h's and invite.h's.)
  */
 #ifndef MESH_STATE_H
@@ -14,6 +15,10 @@
 #define STATE_CERT_FILE		"node.cert"
 #define STATE_PEERS_FILE	"peers"
 #define STATE_PEERS_MAX		64
+/* Revocations made here by `meshctl revoke`, wire form back to back;
+ * meshd reads it when it changes. */
+#define STATE_REVOCATIONS_FILE	"revocations"
+#define STATE_REVOCATIONS_MAX	1024
 
 /* dir/file into out: 0 or -ENAMETOOLONG. */
 int state_path(char *out, size_t len, const char *dir, const char *file);

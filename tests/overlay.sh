@@ -202,6 +202,22 @@ sleep 0.5
 check "after 2000 junk datagrams n1 still resolves every name" all_resolve
 check "and still sees n2 alive" wait_state 1 2 alive 5
 
+# --- revocation: made on the CA holder, spread to every member ---------------------
+gone() {	# gone I J: node I no longer resolves nJ.mesh (within 10 s)
+	for _ in $(seq 1 100); do
+		node_run "$1" getent hosts "n$2.mesh" > /dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+ctl 1 revoke "n$last" > "$tmp/revoke.out" 2>&1
+check "meshctl revoke n$last on the CA holder" grep -q "revoked n$last.mesh" "$tmp/revoke.out" ||
+	cat "$tmp/revoke.out"
+for i in $(seq 1 $((NODES - 1))); do
+	check "n$i forgets n$last.mesh after the revocation" gone "$i" "$last"
+done
+check "n1 still resolves n2.mesh" resolves 1 2
+
 for i in $(seq 1 "$NODES"); do
 	if grep -q 'ERROR: AddressSanitizer' "$tmp/n$i/log"; then
 		bad "n$i: AddressSanitizer report"; sed -n '/AddressSanitizer/,+30p' "$tmp/n$i/log"
