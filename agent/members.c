@@ -10,7 +10,7 @@
  * mesh is too costly; at the sizes we keep every record (issue 3) it is
  * not, and a direct detector has no false positives from a slow third
  * party.  A member we never heard from directly is dead to us until a
- * session comes up.
+ * session comes up; one that said goodbye is "left" (overlay/member.h).
  */
 #include "config.h"
 
@@ -20,6 +20,7 @@
 
 #include "agent.h"
 #include "overlay.h"
+#include "overlay/member.h"
 
 static const char *
 ep_text(const struct mesh_endpoint *ep, char *buf, size_t len)
@@ -34,16 +35,6 @@ ep_text(const struct mesh_endpoint *ep, char *buf, size_t len)
 		snprintf(buf, len, "[%s]:%u", a, ep->port);
 	}
 	return buf;
-}
-
-const char *
-members_state(uint64_t now, uint64_t last_rx)
-{
-	if (last_rx == 0 || now - last_rx >= OV_DEAD_MS)
-		return "dead";
-	if (now - last_rx >= OV_SUSPECT_MS)
-		return "suspect";
-	return "alive";
 }
 
 json_t *
@@ -74,9 +65,10 @@ members_json(struct overlay *ov)
 			last = json_integer(0);
 		} else {
 			uint64_t lr = p != NULL ? p->last_rx : 0;
-			state = members_state(now, lr);
+			state = member_state_name(member_state(now, lr,
+			    p != NULL && p->left, OV_SUSPECT_MS, OV_DEAD_MS));
 			if (p != NULL && overlay_peer_up(p) &&
-			    strcmp(state, "dead") != 0)
+			    strcmp(state, "alive") == 0)
 				via = "direct";
 			last = lr != 0 ? json_integer((json_int_t)((now - lr) /
 			    1000)) : json_null();

@@ -196,6 +196,10 @@ cb_recv(void *ctx, struct session *s, const uint8_t *data, size_t len)
 		ov->c.drop_joiner++;
 		return;
 	}
+	if (data[0] == MSG_LEAVE && len == 1) {
+		p->left = true;
+		return;
+	}
 	gossip_recv(ov, p, data, len);
 }
 
@@ -263,6 +267,7 @@ cb_seen(void *ctx, struct session *s, const void *src)
 		ov->admit_pending = false;
 	}
 	p->last_rx = overlay_now();
+	p->left = false;
 	if (sa == NULL)
 		return;
 	if (!p->ep_observed || p->eplen == 0 ||
@@ -468,6 +473,12 @@ overlay_free(struct overlay *ov)
 	ev_timer_stop(ov->a->loop, &ov->tick);
 	ev_timer_stop(ov->a->loop, &ov->maint);
 	ev_timer_stop(ov->a->loop, &ov->ae);
+	/* Say goodbye, so that members show "left" rather than "dead". */
+	for (size_t i = 0; i < ov->npeers; i++) {
+		static const uint8_t bye[1] = { MSG_LEAVE };
+		if (!ov->peers[i]->joiner && overlay_peer_up(ov->peers[i]))
+			overlay_send(ov, ov->peers[i], bye, sizeof(bye));
+	}
 	peers_free(ov);
 	while (ov->npeers > 0)
 		overlay_peer_drop(ov, ov->peers[0]);

@@ -66,6 +66,7 @@ struct peer {
 	struct mesh_cert cert;		/* from its handshake */
 	bool have_cert;
 	bool joiner;			/* may only redeem an invite */
+	bool left;			/* said goodbye, silent since */
 	bool tell_pending;		/* owe it a SEEN message */
 	struct sockaddr_storage ep;	/* where packets go */
 	socklen_t eplen;
@@ -150,6 +151,5 @@ bool redeem_possible(const struct overlay *ov);
 
 /* members.c */
 json_t *members_json(struct overlay *ov);
-const char *members_state(uint64_t now, uint64_t last_rx);
 
 #endif

@@ -15,6 +15,7 @@
  *              the key space, so it needs no state between messages.
  *   WANT       type | n u8 | n * key[32]                send me these
  *   SEEN       type | endpoint wire (19)                "you came from here"
+ *   LEAVE      type                                     "shutting down, bye"
  *   JOIN_REQ   type | name_len u8 | proof[32] | name    joiner -> member
  *   JOIN_OK    type | ca_pk[32] | cert wire | record wire   member -> joiner
  *   JOIN_ERR   type | errno u8                          member -> joiner
@@ -36,6 +37,7 @@ enum msg_type {
 	MSG_DIGEST = 0x12,
 	MSG_WANT = 0x13,
 	MSG_SEEN = 0x14,
+	MSG_LEAVE = 0x15,
 	MSG_JOIN_REQ = 0x20,
 	MSG_JOIN_OK = 0x21,
 	MSG_JOIN_ERR = 0x22,

@@ -180,6 +180,7 @@ check "n1 made handshakes ($hs)" [ "${hs:-0}" -gt 0 ]
 
 # --- persistence: a restarted node answers at once from its records -----------
 stop_node 2
+check "a cleanly stopped n2 is 'left' on n1, not dead" wait_state 1 2 left 3
 start_node 2
 check "restarted n2 resolves n3.mesh at once (from its saved records)" resolves 2 3
 
