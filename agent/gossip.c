@@ -86,7 +86,7 @@ ep_usable(const struct ifaddrs *ifa, const struct overlay *ov)
 	const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
 	/* Not link-local (needs a scope), not our own overlay prefix. */
 	return !IN6_IS_ADDR_LINKLOCAL(a) &&
-	    memcmp(a->s6_addr, ov->a->id.prefix, MESH_PREFIX_LEN) != 0;
+	    memcmp(a->s6_addr, ov->id.prefix, MESH_PREFIX_LEN) != 0;
 }
 
 static size_t
@@ -149,7 +149,7 @@ gossip_publish(struct overlay *ov, bool force)
 	seq = unix_us();
 	if (ov->have_self && seq <= ov->self.seq)
 		seq = ov->self.seq + 1;
-	if ((v = record_make(&r, &ov->cert, ov->a->id.ca_pk, ov->a->id.sk, ep, n,
+	if ((v = record_make(&r, &ov->cert, ov->id.ca_pk, ov->id.sk, ep, n,
 	    seq, now + OV_RECORD_LIFETIME)) != VR_OK) {
 		log_warnx("cannot make this node's record: %s", vr_str(v));
 		return;
@@ -416,7 +416,7 @@ gossip_init(struct overlay *ov)
 	char path[4096];
 	int rc;
 
-	if ((ov->rs = recset_new(ov->a->id.ca_pk, 0)) == NULL)
+	if ((ov->rs = recset_new(ov->id.ca_pk, 0)) == NULL)
 		return -ENOMEM;
 	if ((rc = state_path(path, sizeof(path), ov->a->conf.state_dir,
 	    RECSET_FILE)) < 0)
@@ -430,7 +430,7 @@ gossip_init(struct overlay *ov)
 		    rc == -EINVAL ? "not a record set of this network" :
 		    strerror(-rc));
 	/* Keep our own previous seq, so the next one is higher. */
-	const struct mesh_record *mine = recset_by_key(ov->rs, ov->a->id.pk);
+	const struct mesh_record *mine = recset_by_key(ov->rs, ov->id.pk);
 	if (mine != NULL) {
 		ov->self = *mine;
 		ov->have_self = true;

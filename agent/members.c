@@ -46,7 +46,7 @@ members_json(struct overlay *ov)
 
 	for (size_t i = 0; i < recset_count(ov->rs); i++) {
 		const struct mesh_record *r = recset_at(ov->rs, i);
-		bool self = memcmp(r->cert.node_pk, ov->a->id.pk, 32) == 0;
+		bool self = memcmp(r->cert.node_pk, ov->id.pk, 32) == 0;
 		struct peer *p = self ? NULL : overlay_peer(ov, r->cert.node_pk,
 		    false);
 		struct mesh_endpoint e;

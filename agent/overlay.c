@@ -213,7 +213,7 @@ cb_admit(void *ctx, struct session *s, const uint8_t pk[static WIRE_KEY_LEN],
 
 	(void)s;
 	ov->admit_pending = false;
-	if (memcmp(pk, ov->a->id.pk, 32) == 0)
+	if (memcmp(pk, ov->id.pk, 32) == 0)
 		return false;
 	if (len == sizeof(MSG_JOIN_HELLO) - 1 &&
 	    memcmp(payload, MSG_JOIN_HELLO, len) == 0) {
@@ -231,7 +231,7 @@ cb_admit(void *ctx, struct session *s, const uint8_t pk[static WIRE_KEY_LEN],
 	memcpy(&w, payload, sizeof(w));
 	if (cert_decode(&w, &c) != VR_OK ||
 	    memcmp(c.node_pk, pk, MESH_KEY_LEN) != 0 ||
-	    cert_verify(&c, ov->a->id.ca_pk, (uint64_t)time(NULL)) != VR_OK ||
+	    cert_verify(&c, ov->id.ca_pk, (uint64_t)time(NULL)) != VR_OK ||
 	    revset_check(recset_revocations(ov->rs), &c)) {
 		ov->c.refused_cert++;
 		return false;
@@ -433,14 +433,18 @@ overlay_new(struct agent *a)
 		    "missing" : "not a certificate");
 		goto fail;
 	}
-	if (memcmp(ov->cert.node_pk, a->id.pk, 32) != 0 ||
-	    cert_verify(&ov->cert, a->id.ca_pk, (uint64_t)time(NULL)) != VR_OK) {
+	ov->id = a->id;
+	if ((ov->id.sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL)
+		goto fail;
+	memcpy(ov->id.sk, a->id.sk, crypto_sign_SECRETKEYBYTES);
+	if (memcmp(ov->cert.node_pk, ov->id.pk, 32) != 0 ||
+	    cert_verify(&ov->cert, ov->id.ca_pk, (uint64_t)time(NULL)) != VR_OK) {
 		log_warnx("%s/%s is not a valid certificate of this node in "
 		    "this network: the overlay stays off", a->conf.state_dir,
 		    STATE_CERT_FILE);
 		goto fail;
 	}
-	if ((ov->t = session_table_new(a->id.pk, a->id.sk, &cb)) == NULL)
+	if ((ov->t = session_table_new(ov->id.pk, ov->id.sk, &cb)) == NULL)
 		goto fail;
 	cert_encode(&ov->cert, &w);
 	if (session_table_set_payload(ov->t, (const uint8_t *)&w, sizeof(w)) < 0)
@@ -489,6 +493,7 @@ overlay_free(struct overlay *ov)
 		close(ov->fd);
 	}
 	session_table_free(ov->t);
+	identity_free(&ov->id);
 	free(ov);
 }
 

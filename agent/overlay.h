@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "event.h"
+#include "overlay/identity.h"
 #include "overlay/cert.h"
 #include "overlay/msg.h"
 #include "overlay/record.h"
@@ -79,6 +80,9 @@ struct peer {
 
 struct overlay {
 	struct agent *a;
+	/* Our own copy (sk in sodium_malloc memory): a failed SIGHUP reload
+	 * clears the agent's, and the overlay keeps running on this one. */
+	struct mesh_identity id;
 	int fd, family;
 	uint16_t port;
 	struct session_table *t;

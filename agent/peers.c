@@ -272,7 +272,7 @@ peers_maint(struct overlay *ov, uint64_t now)
 		const struct mesh_record *r = recset_at(ov->rs, i);
 		struct peer *p;
 
-		if (memcmp(r->cert.node_pk, ov->a->id.pk, 32) == 0)
+		if (memcmp(r->cert.node_pk, ov->id.pk, 32) == 0)
 			continue;
 		if ((p = overlay_peer(ov, r->cert.node_pk, true)) == NULL)
 			continue;

@@ -56,7 +56,7 @@ redeem(struct overlay *ov, struct peer *p, const struct msg_join_req *req,
 	rc = invite_redeem(st, req->proof, req->name, p->pk,
 	    (uint64_t)time(NULL), ca_sk, OV_CERT_LIFETIME, &cert);
 	if (rc == 0) {
-		memcpy(ok->ca_pk, ov->a->id.ca_pk, MESH_KEY_LEN);
+		memcpy(ok->ca_pk, ov->id.ca_pk, MESH_KEY_LEN);
 		cert_encode(&cert, &ok->cert);
 		record_encode(&ov->self, ok->record);
 	}
