@@ -127,6 +127,18 @@ overlay_peer(struct overlay *ov, const uint8_t pk[static 32], bool create)
 	return p;
 }
 
+/* Joiners are not members yet: anyone with a fresh key can be one, so
+ * they get a few sessions at most, and peers.c drops idle ones. */
+static size_t
+overlay_joiners(const struct overlay *ov)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ov->npeers; i++)
+		n += ov->peers[i]->joiner;
+	return n;
+}
+
 void
 overlay_peer_drop(struct overlay *ov, struct peer *p)
 {
@@ -217,7 +229,8 @@ cb_admit(void *ctx, struct session *s, const uint8_t pk[static WIRE_KEY_LEN],
 		return false;
 	if (len == sizeof(MSG_JOIN_HELLO) - 1 &&
 	    memcmp(payload, MSG_JOIN_HELLO, len) == 0) {
-		if (!redeem_possible(ov)) {
+		if (!redeem_possible(ov) || (s == NULL &&
+		    overlay_joiners(ov) >= OV_JOINERS_MAX)) {
 			ov->c.refused_join++;
 			return false;
 		}

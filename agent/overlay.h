@@ -45,6 +45,7 @@ struct cpeer;
 #define OV_BACKOFF_MAX_MS	30000
 #define OV_OBSERVED_MAX		2
 #define OV_CERT_LIFETIME	(365 * 86400ULL)
+#define OV_JOINERS_MAX		16	/* join sessions at once */
 
 /* Everything dropped above the session engine, by reason. */
 struct ov_counters {

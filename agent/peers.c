@@ -36,7 +36,7 @@
 #define CPEER_ADDRS		4
 #define RESOLVE_OK_MS		60000
 #define RESOLVE_FAIL_MS		5000
-#define JOINER_IDLE_MS		60000
+#define JOINER_IDLE_MS		20000
 
 struct cpeer {
 	char hostport[CONF_HOSTPORT_MAX];
