@@ -52,6 +52,17 @@ push_all(struct overlay *ov, const struct peer *except, const uint8_t *m,
 	}
 }
 
+/* recset_revoke says VR_OK for one it already holds too: only a new one
+ * may travel on, or every member would echo it back and forth forever. */
+static bool
+revoke_new(struct overlay *ov, const struct mesh_revocation *rv, uint64_t now)
+{
+	uint64_t before = recset_counters(ov->rs)->revocations;
+
+	return recset_revoke(ov->rs, rv, now) == VR_OK &&
+	    recset_counters(ov->rs)->revocations > before;
+}
+
 static size_t
 record_msg(const struct mesh_record *r, uint8_t *m)
 {
@@ -271,8 +282,7 @@ gossip_recv(struct overlay *ov, struct peer *p, const uint8_t *m, size_t len)
 			return;
 		}
 		memcpy(&rw, m + 1, sizeof(rw));
-		if (rev_decode(&rw, &rv) == VR_OK &&
-		    recset_revoke(ov->rs, &rv, now) == VR_OK) {
+		if (rev_decode(&rw, &rv) == VR_OK && revoke_new(ov, &rv, now)) {
 			log_info("accepted a revocation");
 			push_all(ov, p, m, len);
 		}
@@ -364,8 +374,7 @@ read_revocations(struct overlay *ov, uint64_t now)
 		struct mesh_rev_wire w;
 		struct mesh_revocation rv;
 		memcpy(&w, buf + o, sizeof(w));
-		if (rev_decode(&w, &rv) != VR_OK ||
-		    recset_revoke(ov->rs, &rv, now) != VR_OK)
+		if (rev_decode(&w, &rv) != VR_OK || !revoke_new(ov, &rv, now))
 			continue;
 		log_info("%s: a new revocation, spreading it", path);
 		push_all(ov, NULL, m, rev_msg(&rv, m));

@@ -45,7 +45,7 @@ struct cpeer;
 #define OV_BACKOFF_MAX_MS	30000
 #define OV_OBSERVED_MAX		2
 #define OV_CERT_LIFETIME	(365 * 86400ULL)
-#define OV_JOINERS_MAX		16	/* join sessions at once */
+#define OV_JOINERS_MAX		64	/* join sessions at once */
 
 /* Everything dropped above the session engine, by reason. */
 struct ov_counters {
@@ -69,6 +69,7 @@ struct peer {
 	bool have_cert;
 	bool joiner;			/* may only redeem an invite */
 	bool left;			/* said goodbye, silent since */
+	uint64_t join_answered;		/* ms: a joiner got its answer */
 	bool tell_pending;		/* owe it a SEEN message */
 	struct sockaddr_storage ep;	/* where packets go */
 	socklen_t eplen;

@@ -37,6 +37,7 @@
 #define RESOLVE_OK_MS		60000
 #define RESOLVE_FAIL_MS		5000
 #define JOINER_IDLE_MS		20000
+#define JOINER_DONE_MS		15000
 
 struct cpeer {
 	char hostport[CONF_HOSTPORT_MAX];
@@ -292,7 +293,10 @@ peers_maint(struct overlay *ov, uint64_t now)
 		bool quiet = p->last_rx == 0 || now - p->last_rx >= OV_SUSPECT_MS;
 
 		if (p->joiner) {
-			if (p->last_rx != 0 && now - p->last_rx > JOINER_IDLE_MS) {
+			/* Answered: a little longer, for a lost answer's retry. */
+			if ((p->join_answered != 0 &&
+			    now - p->join_answered > JOINER_DONE_MS) ||
+			    (p->last_rx != 0 && now - p->last_rx > JOINER_IDLE_MS)) {
 				overlay_peer_drop(ov, p);
 				i--;
 			}

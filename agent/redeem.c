@@ -80,6 +80,7 @@ redeem_recv(struct overlay *ov, struct peer *p, const uint8_t *m, size_t len)
 		return;
 	}
 	rc = redeem(ov, p, &req, &ok);
+	p->join_answered = overlay_now();
 	if (rc == 0) {
 		ov->c.joins_ok++;
 		log_info("invite for %s.mesh redeemed", req.name);

@@ -10,6 +10,8 @@
 need_root
 need_cmd unshare nsenter getent ip mount
 NODES=${NODES:-3}
+# With many nodes, check from the first and the last node only.
+if [ "$NODES" -gt 12 ]; then watchers="1 $NODES"; else watchers=$(seq 1 "$NODES"); fi
 
 if [ -z "$MESH_OVERLAY_INNER" ]; then
 	MESH_OVERLAY_INNER=1 exec unshare --mount --net --propagation private \
@@ -115,7 +117,7 @@ resolves() {
 all_resolve() {
 	for _ in $(seq 1 200); do
 		missing=0
-		for i in $(seq 1 "$NODES"); do
+		for i in $watchers; do
 			[ -f "$tmp/n$i.pid" ] || continue
 			for j in $(seq 1 "$NODES"); do
 				resolves "$i" "$j" || missing=$((missing + 1))
@@ -166,7 +168,7 @@ check "every node resolves every name through getent" all_resolve
 out=$(node_run 1 getent hosts "$(cat "$tmp/n2/addr")")
 check "reverse: n1 maps n2's address back to n2.mesh" [ "$(echo "$out" | awk '{print $2}')" = n2.mesh ] ||
 	echo "  got: $out"
-for i in $(seq 1 "$NODES"); do
+for i in $watchers; do
 	for j in $(seq 1 "$NODES"); do
 		[ "$i" = "$j" ] && continue
 		check "n$i sees n$j alive" wait_state "$i" "$j" alive 15
