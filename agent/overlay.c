@@ -227,6 +227,7 @@ cb_admit(void *ctx, struct session *s, const uint8_t pk[static WIRE_KEY_LEN],
 	ov->admit_pending = false;
 	if (memcmp(pk, ov->id.pk, 32) == 0)
 		return false;
+	memcpy(ov->admit_pk, pk, MESH_KEY_LEN);
 	if (len == sizeof(MSG_JOIN_HELLO) - 1 &&
 	    memcmp(payload, MSG_JOIN_HELLO, len) == 0) {
 		if (!redeem_possible(ov) || (s == NULL &&
@@ -269,7 +270,10 @@ cb_seen(void *ctx, struct session *s, const void *src)
 		p->s = s;
 		session_set_user(s, p);
 	}
-	if (ov->admit_pending) {
+	/* The session admit() just let in (the same key: a session_new that
+	 * failed after admit() must not hand its verdict to another). */
+	if (ov->admit_pending &&
+	    memcmp(ov->admit_pk, session_peer_pk(s), MESH_KEY_LEN) == 0) {
 		p->joiner = ov->admit_joiner;
 		if (!p->joiner) {
 			p->cert = ov->admit_cert;

@@ -94,6 +94,7 @@ struct overlay {
 	size_t npeers, cap;
 	/* admit() -> seen() hand-over for a session created by admission */
 	bool admit_pending, admit_joiner;
+	uint8_t admit_pk[MESH_KEY_LEN];
 	struct mesh_cert admit_cert;
 	/* the revocations file, as last read */
 	int64_t rev_mtime_ns;
