@@ -109,6 +109,14 @@ local_endpoints(struct overlay *ov, struct mesh_endpoint *ep, size_t max)
 	/* Observed ones first: they are how NATed peers find us. */
 	for (size_t i = 0; i < ov->nobserved && n < max; i++)
 		ep[n++] = ov->observed[i];
+	if (ov->bound_one) {
+		bool dup = false;
+		for (size_t k = 0; k < n; k++)
+			dup |= memcmp(&ep[k], &ov->bound, sizeof(ov->bound)) == 0;
+		if (!dup && n < max)
+			ep[n++] = ov->bound;
+		return n;
+	}
 	if (getifaddrs(&ifs) < 0)
 		return n;
 	for (struct ifaddrs *i = ifs; i != NULL && n < max; i = i->ifa_next) {

@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -37,15 +38,30 @@ ep_text(const struct mesh_endpoint *ep, char *buf, size_t len)
 	return buf;
 }
 
+static int
+by_name(const void *a, const void *b)
+{
+	const struct mesh_record *const *x = a, *const *y = b;
+
+	return strcmp((*x)->cert.name, (*y)->cert.name);
+}
+
 json_t *
 members_json(struct overlay *ov)
 {
 	json_t *arr = json_array();
 	uint64_t now = overlay_now();
 	char addr[INET6_ADDRSTRLEN], ep[INET6_ADDRSTRLEN + 16];
+	size_t n = recset_count(ov->rs);
+	const struct mesh_record **v = calloc(n ? n : 1, sizeof(*v));
 
-	for (size_t i = 0; i < recset_count(ov->rs); i++) {
-		const struct mesh_record *r = recset_at(ov->rs, i);
+	if (v == NULL)
+		return arr;
+	for (size_t i = 0; i < n; i++)
+		v[i] = recset_at(ov->rs, i);
+	qsort(v, n, sizeof(*v), by_name);	/* a table people read */
+	for (size_t i = 0; i < n; i++) {
+		const struct mesh_record *r = v[i];
 		bool self = memcmp(r->cert.node_pk, ov->id.pk, 32) == 0;
 		struct peer *p = self ? NULL : overlay_peer(ov, r->cert.node_pk,
 		    false);
@@ -78,5 +94,6 @@ members_json(struct overlay *ov)
 		    "state", state, "via", via, "last_seen_s", last);
 		json_array_append_new(arr, o);
 	}
+	free(v);
 	return arr;
 }

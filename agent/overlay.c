@@ -421,6 +421,10 @@ open_socket(struct overlay *ov, const char *listen)
 		return rc;
 	}
 	ov->fd = fd;
+	ov->bound_one = overlay_sa_to_ep(&ss, &ov->bound) &&
+	    !(ov->bound.family == MESH_EP_IPV4 ?
+	    memcmp(ov->bound.addr, "\0\0\0\0", 4) == 0 :
+	    IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr));
 	return 0;
 }
 

@@ -87,6 +87,9 @@ struct overlay {
 	struct mesh_identity id;
 	int fd, family;
 	uint16_t port;
+	/* listen names one address: that is the only one to advertise */
+	bool bound_one;
+	struct mesh_endpoint bound;
 	struct session_table *t;
 	struct ev_timer tick, maint, ae;
 	struct mesh_cert cert;
