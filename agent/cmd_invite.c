@@ -146,6 +146,9 @@ cmd_invite(struct ctl *ctl, int argc, char **argv)
 	rc = invite_create(st, argv[optind], endpoint, id.pk, id.ca_pk,
 	    (uint64_t)time(NULL), ttl, token, sizeof(token));
 	invite_store_free(st);
+	if (rc >= 0 && state_own_like_dir(ctl->conf.state_dir, INVITE_FILE) < 0)
+		fprintf(stderr, "meshctl: warning: cannot give %s the state "
+		    "directory's owner: meshd may not read it\n", path);
 	if (rc < 0) {
 		fprintf(stderr, "meshctl: cannot make an invite for '%s': %s\n",
 		    argv[optind], rc == -EINVAL ? "not a valid name" :

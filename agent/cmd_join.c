@@ -237,7 +237,8 @@ accept_answer(struct ctl *ctl, const struct mesh_identity *id,
 	    RECSET_FILE)) == 0) {
 		recset_load(rs, path, now, NULL);
 		recset_add(rs, &member, now);
-		rc = recset_save(rs, path);
+		if ((rc = recset_save(rs, path)) == 0)
+			rc = state_own_like_dir(ctl->conf.state_dir, RECSET_FILE);
 	}
 	recset_free(rs);
 	return rc;

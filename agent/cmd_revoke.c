@@ -79,6 +79,7 @@ cmd_revoke(struct ctl *ctl, int argc, char **argv)
 		    strerror(-rc));
 		goto out;
 	}
+	state_own_like_dir(ctl->conf.state_dir, STATE_REVOCATIONS_FILE);
 	printf("revoked %s.mesh; meshd spreads it to every member\n",
 	    r->cert.name);
 	ret = EXIT_OK;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/atomic.h"
 #include "state.h"
@@ -14,6 +16,22 @@ state_path(char *out, size_t len, const char *dir, const char *file)
 	int n = snprintf(out, len, "%s/%s", dir, file);
 
 	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+int
+state_own_like_dir(const char *dir, const char *file)
+{
+	char path[4096];
+	struct stat st;
+	int rc;
+
+	if (geteuid() != 0)
+		return 0;
+	if ((rc = state_path(path, sizeof(path), dir, file)) < 0)
+		return rc;
+	if (stat(dir, &st) < 0 || chown(path, st.st_uid, st.st_gid) < 0)
+		return -errno;
+	return 0;
 }
 
 int
@@ -44,7 +62,9 @@ state_write_cert(const char *dir, const struct mesh_cert *c)
 	if ((rc = state_path(path, sizeof(path), dir, STATE_CERT_FILE)) < 0)
 		return rc;
 	cert_encode(c, &w);
-	return atomic_write(path, &w, sizeof(w), 0644);
+	if ((rc = atomic_write(path, &w, sizeof(w), 0644)) < 0)
+		return rc;
+	return state_own_like_dir(dir, STATE_CERT_FILE);
 }
 
 int
@@ -84,5 +104,7 @@ state_write_peers(const char *dir, char (*hosts)[80], size_t n)
 		return rc;
 	for (size_t i = 0; i < n && i < STATE_PEERS_MAX; i++)
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s\n", hosts[i]);
-	return atomic_write(path, buf, o, 0644);
+	if ((rc = atomic_write(path, buf, o, 0644)) < 0)
+		return rc;
+	return state_own_like_dir(dir, STATE_PEERS_FILE);
 }

@@ -23,6 +23,11 @@
 /* dir/file into out: 0 or -ENAMETOOLONG. */
 int state_path(char *out, size_t len, const char *dir, const char *file);
 
+/* As root (meshctl run by an admin), give dir/file the owner and group of
+ * dir, as overlay/identity.c does for the keys: meshd runs as the mesh
+ * user and must read (invites: rewrite) what meshctl wrote.  0 or -errno. */
+int state_own_like_dir(const char *dir, const char *file);
+
 /* 0, -ENOENT, -EINVAL (not a certificate), or -errno. */
 int state_read_cert(const char *dir, struct mesh_cert *c);
 int state_write_cert(const char *dir, const struct mesh_cert *c);
