@@ -21,6 +21,7 @@ struct agent_stats {
 
 struct nss_server;
 struct ctl_server;
+struct overlay;
 
 struct agent {
 	struct ev_loop *loop;
@@ -32,6 +33,7 @@ struct agent {
 	struct store *store;
 	struct nss_server *nss;
 	struct ctl_server *ctl;
+	struct overlay *ov;		/* NULL when the overlay is off */
 	uint64_t started_ms;
 	struct agent_stats st;
 };

@@ -8,7 +8,38 @@
 #include <string.h>
 
 #include "meshctl.h"
+#include <time.h>
+#include <sodium.h>
+
+#include "overlay/cert.h"
 #include "overlay/identity.h"
+#include "state.h"
+
+#define INIT_CERT_LIFETIME (365 * 86400ULL)
+
+/* The first node's certificate, signed by the network key just made. */
+static int
+self_certify(const char *dir, char *err, size_t errlen)
+{
+	struct mesh_identity id;
+	struct mesh_cert cert;
+	unsigned char *ca_sk = NULL;
+	int rc;
+
+	if ((rc = identity_load_public(dir, &id, err, errlen)) < 0 ||
+	    (rc = identity_load_ca_secret(dir, &ca_sk, err, errlen)) < 0)
+		return rc;
+	if (cert_issue(&cert, ca_sk, id.name, id.pk, (uint64_t)time(NULL),
+	    INIT_CERT_LIFETIME) != VR_OK) {
+		snprintf(err, errlen, "cannot issue a certificate for %s", id.name);
+		rc = -EINVAL;
+	} else if ((rc = state_write_cert(dir, &cert)) < 0) {
+		snprintf(err, errlen, "cannot write %s/%s: %s", dir,
+		    STATE_CERT_FILE, strerror(-rc));
+	}
+	sodium_free(ca_sk);
+	return rc;
+}
 
 int
 cmd_init(struct ctl *ctl, int argc, char **argv)
@@ -38,7 +69,8 @@ cmd_init(struct ctl *ctl, int argc, char **argv)
 		fprintf(stderr, "meshctl: %s\n", err);
 		return rc == -EINVAL ? EXIT_USAGE : EXIT_ERR;
 	}
-	if (identity_load_public(ctl->conf.state_dir, &id, err, sizeof(err)) < 0) {
+	if (self_certify(ctl->conf.state_dir, err, sizeof(err)) < 0 ||
+	    identity_load_public(ctl->conf.state_dir, &id, err, sizeof(err)) < 0) {
 		fprintf(stderr, "meshctl: %s\n", err);
 		return EXIT_ERR;
 	}

@@ -23,6 +23,33 @@ num(json_t *o, const char *key)
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
+/* The overlay's counters: the totals, then every drop reason seen. */
+static void
+print_overlay(json_t *ov)
+{
+	const char *k;
+	json_t *v;
+
+	if (ov == NULL) {
+		printf("Overlay:      off\n");
+		return;
+	}
+	printf("Overlay:      %lld packets in, %lld out, %lld handshakes, "
+	    "%lld records accepted\n", num(ov, "rx_packets"),
+	    num(ov, "tx_packets"), num(ov, "handshakes"),
+	    num(ov, "records_accepted"));
+	json_object_foreach(ov, k, v) {
+		if ((strncmp(k, "drop_", 5) == 0 || strncmp(k, "refused_", 8) == 0)
+		    && json_integer_value(v) > 0)
+			printf("  %-20s %lld\n", k, (long long)json_integer_value(v));
+	}
+	json_object_foreach(json_object_get(ov, "records_rejected"), k, v) {
+		if (json_integer_value(v) > 0)
+			printf("  rejected %-11s %lld\n", k,
+			    (long long)json_integer_value(v));
+	}
+}
+
 int
 cmd_status(struct ctl *ctl, int argc, char **argv)
 {
@@ -78,6 +105,7 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 			    num(cnt, "nss_badreq"));
 			printf("Clients cut:  %lld idle, %lld evicted\n",
 			    num(cnt, "nss_idle_closed"), num(cnt, "nss_evicted"));
+			print_overlay(json_object_get(cnt, "overlay"));
 		} else {
 			printf("Agent:        %s\n", err);
 		}

@@ -24,6 +24,7 @@ conf_init(struct conf *c)
 	c->control_socket = strdup(MESH_CONTROL_SOCKET);
 	c->log_level = LOG_LVL_INFO;
 	c->ttl = 60;
+	snprintf(c->listen, sizeof(c->listen), "%s", CONF_LISTEN_DEFAULT);
 	if (c->state_dir == NULL || c->nss_socket == NULL ||
 	    c->control_socket == NULL) {
 		conf_free(c);
@@ -41,6 +42,7 @@ conf_free(struct conf *c)
 	free(c->nss_socket);
 	free(c->control_socket);
 	free(c->hosts);
+	free(c->peers);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -167,6 +169,87 @@ parse_host(struct conf_parser *p, const char *name, size_t nl,
 	return 0;
 }
 
+bool
+conf_hostport_split(const char *s, char *host, size_t hostlen, uint16_t *port)
+{
+	const char *colon, *h = s, *he;
+	unsigned long v;
+	char *ep;
+
+	if (s[0] == '[') {
+		he = strchr(s, ']');
+		if (he == NULL || he[1] != ':')
+			return false;
+		h = s + 1;
+		colon = he + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || memchr(s, ':', (size_t)(colon - s)) != NULL)
+			return false;
+		he = colon;
+	}
+	if (he == h || (size_t)(he - h) >= hostlen)
+		return false;
+	for (const char *c = h; c < he; c++)
+		if (*c == ' ' || *c == '\t' || *c == '/' || *c == '[' || *c == ']')
+			return false;
+	if (colon[1] < '0' || colon[1] > '9')
+		return false;
+	errno = 0;
+	v = strtoul(colon + 1, &ep, 10);
+	if (errno != 0 || *ep != '\0' || v == 0 || v > 65535)
+		return false;
+	memcpy(host, h, (size_t)(he - h));
+	host[he - h] = '\0';
+	*port = (uint16_t)v;
+	return true;
+}
+
+static int
+set_hostport(struct conf_parser *p, char *dst, const char *v, size_t vl,
+    const char *key, bool numeric)
+{
+	char buf[CONF_HOSTPORT_MAX], host[CONF_HOSTPORT_MAX];
+	uint8_t bin[16];
+	uint16_t port;
+
+	if (vl >= sizeof(buf))
+		return fail(p, "%s: '%.*s...' is too long", key, 32, v);
+	memcpy(buf, v, vl);
+	buf[vl] = '\0';
+	if (!conf_hostport_split(buf, host, sizeof(host), &port))
+		return fail(p, "%s must be HOST:PORT or [ADDRESS]:PORT, not '%s'",
+		    key, buf);
+	if (numeric && inet_pton(AF_INET, host, bin) != 1 &&
+	    inet_pton(AF_INET6, host, bin) != 1)
+		return fail(p, "%s must be an IP address and a port, as "
+		    "[::]:51830 or 0.0.0.0:51830, not '%s'", key, buf);
+	if (!numeric && strchr(host, ':') != NULL && buf[0] != '[')
+		return fail(p, "%s: write an IPv6 address in brackets, "
+		    "[ADDRESS]:PORT", key);
+	memcpy(dst, buf, vl + 1);
+	return 0;
+}
+
+static int
+add_peer(struct conf_parser *p, const char *v, size_t vl)
+{
+	struct conf *c = p->conf;
+	char (*np)[CONF_HOSTPORT_MAX];
+	char tmp[CONF_HOSTPORT_MAX];
+
+	if (c->npeers == CONF_PEERS_MAX)
+		return fail(p, "more than %d peer lines", CONF_PEERS_MAX);
+	if (set_hostport(p, tmp, v, vl, "peer", false) < 0)
+		return -1;
+	np = realloc(c->peers, (c->npeers + 1) * sizeof(*np));
+	if (np == NULL)
+		return fail(p, "out of memory");
+	c->peers = np;
+	memcpy(c->peers[c->npeers++], tmp, sizeof(tmp));
+	return 0;
+}
+
 static int
 key_is(const char *k, size_t kl, const char *want)
 {
@@ -226,6 +309,11 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 	if (key_is(k, kl, "control_socket"))
 		return set_path(p, &p->conf->control_socket, v, (size_t)(end - v),
 		    "control_socket");
+	if (key_is(k, kl, "listen"))
+		return set_hostport(p, p->conf->listen, v, (size_t)(end - v),
+		    "listen", true);
+	if (key_is(k, kl, "peer"))
+		return add_peer(p, v, (size_t)(end - v));
 	if (key_is(k, kl, "log_level")) {
 		char lv[16];
 		int l = -1;
@@ -256,7 +344,7 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 		return 0;
 	}
 	return fail(p, "unknown key '%.*s' (known: state_dir, nss_socket, "
-	    "control_socket, log_level, ttl, host)", (int)(kl > 64 ? 64 : kl), k);
+	    "control_socket, log_level, ttl, listen, peer, host)", (int)(kl > 64 ? 64 : kl), k);
 }
 
 int

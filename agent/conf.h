@@ -6,6 +6,7 @@
 #ifndef MESH_CONF_H
 #define MESH_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,9 @@
 
 #define CONF_LINE_MAX 4096
 #define CONF_HOSTS_MAX 4096
+#define CONF_PEERS_MAX 64
+#define CONF_HOSTPORT_MAX 80		/* "host:port" incl. the NUL */
+#define CONF_LISTEN_DEFAULT "[::]:51830"
 
 struct conf_host {
 	char name[MESH_NAME_MAX + 1];	/* canonical: "label.mesh" */
@@ -30,6 +34,9 @@ struct conf {
 	uint32_t ttl;			/* seconds, for answers from the store */
 	struct conf_host *hosts;
 	size_t nhosts;
+	char listen[CONF_HOSTPORT_MAX];	/* UDP, "[::]:51830" form */
+	char (*peers)[CONF_HOSTPORT_MAX];	/* "host:port" to connect to */
+	size_t npeers;
 };
 
 struct conf_parser {
@@ -48,6 +55,11 @@ void conf_parser_init(struct conf_parser *p, struct conf *c, const char *file);
 int conf_line(struct conf_parser *p, const char *text, size_t len);
 /* Checks that need the whole file; 0, or -1 with p->err set. */
 int conf_finish(struct conf_parser *p);
+
+/* Split "host:port", "[v6addr]:port" into host (brackets removed) and a
+ * port 1..65535.  true when well formed. */
+bool conf_hostport_split(const char *s, char *host, size_t hostlen,
+    uint16_t *port);
 
 /* Read a whole file into c (which must be conf_init'ed).  A missing file is
  * an error only when must_exist.  0, or -1 with err set. */

@@ -3,7 +3,7 @@
  * only root and the mesh group may open (mode 0660).  meshctl talks to it
  * with libcurl; so can a person:
  *     curl --unix-socket /run/mesh/meshd.sock http://mesh/v1/status
- * Read-only for now: GET /v1/status, GET /v1/hosts.
+ * Read-only for now: GET /v1/status, GET /v1/hosts, GET /v1/members.
  */
 #include "config.h"
 
@@ -19,6 +19,7 @@
 #include "agent.h"
 #include "http.h"
 #include "log.h"
+#include "overlay.h"
 
 #define CTL_CLIENTS_MAX 64
 #define CTL_IDLE_MS 5000
@@ -117,6 +118,19 @@ status_json(struct agent *a)
 }
 
 static json_t *
+status_with_overlay(struct agent *a)
+{
+	json_t *st = status_json(a);
+
+	if (st != NULL && a->ov != NULL)
+		json_object_set_new(json_object_get(st, "counters"), "overlay",
+		    overlay_counters_json(a->ov));
+	if (st != NULL)
+		json_object_set_new(st, "overlay", json_boolean(a->ov != NULL));
+	return st;
+}
+
+static json_t *
 hosts_json(struct agent *a)
 {
 	static const char *src[] = { "self", "static", "peer" };
@@ -164,9 +178,14 @@ route(struct ctl_client *c, const struct http_req *req)
 		respond(c, 405, "Method Not Allowed",
 		    json_pack("{s:s}", "error", "only GET is supported"));
 	else if (strcmp(req->path, "/v1/status") == 0)
-		respond(c, 200, "OK", status_json(a));
+		respond(c, 200, "OK", status_with_overlay(a));
 	else if (strcmp(req->path, "/v1/hosts") == 0)
 		respond(c, 200, "OK", hosts_json(a));
+	else if (strcmp(req->path, "/v1/members") == 0 && a->ov != NULL)
+		respond(c, 200, "OK", members_json(a->ov));
+	else if (strcmp(req->path, "/v1/members") == 0)
+		respond(c, 503, "Service Unavailable", json_pack("{s:s}",
+		    "error", "the overlay is off (see meshd's log)"));
 	else
 		respond(c, 404, "Not Found",
 		    json_pack("{s:s}", "error", "no such endpoint"));

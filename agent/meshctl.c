@@ -23,6 +23,10 @@ static const struct {
 	{ "status", cmd_status, "status             this node and its agent" },
 	{ "resolve", cmd_resolve, "resolve NAME|ADDR  what the NSS module answers" },
 	{ "hosts", cmd_hosts, "hosts              every name the agent knows" },
+	{ "invite", cmd_invite, "invite NAME [--ttl S] [--endpoint HOST:PORT]  a token for a new node" },
+	{ "join", cmd_join, "join TOKEN         make this machine a member with a token" },
+	{ "revoke", cmd_revoke, "revoke NAME        withdraw a member's certificate (CA holder)" },
+	{ "members", cmd_members, "members [--json]   every member and its state" },
 };
 
 static void

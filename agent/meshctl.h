@@ -33,5 +33,9 @@ int cmd_init(struct ctl *ctl, int argc, char **argv);
 int cmd_status(struct ctl *ctl, int argc, char **argv);
 int cmd_resolve(struct ctl *ctl, int argc, char **argv);
 int cmd_hosts(struct ctl *ctl, int argc, char **argv);
+int cmd_invite(struct ctl *ctl, int argc, char **argv);
+int cmd_join(struct ctl *ctl, int argc, char **argv);
+int cmd_revoke(struct ctl *ctl, int argc, char **argv);
+int cmd_members(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "agent.h"
 #include "log.h"
+#include "overlay.h"
 
 #ifndef MESH_SYSCONFDIR
 #define MESH_SYSCONFDIR "/etc"
@@ -268,6 +269,7 @@ main(int argc, char **argv)
 		fatalx("cannot serve name lookups on %s", a.conf.nss_socket);
 	if ((a.ctl = ctl_server_new(&a, a.conf.control_socket)) == NULL)
 		fatalx("cannot serve meshctl on %s", a.conf.control_socket);
+	a.ov = overlay_new(&a);
 	if (ev_signal_add(a.loop, SIGTERM, on_stop, &a) < 0 ||
 	    ev_signal_add(a.loop, SIGINT, on_stop, &a) < 0 ||
 	    ev_signal_add(a.loop, SIGHUP, on_reload, &a) < 0)
@@ -282,6 +284,7 @@ main(int argc, char **argv)
 		log_warn("event loop failed");
 	}
 	notify_systemd("STOPPING=1");
+	overlay_free(a.ov);
 	nss_server_free(a.nss);
 	ctl_server_free(a.ctl);
 	store_free(a.store);

@@ -164,6 +164,146 @@ out:
 	return rc;
 }
 
+/* The node half of identity_create, for a machine that joins a network
+ * made elsewhere: node key and name, no network key.  A node key left by
+ * an earlier join that never finished (no network.pub yet) is kept, so
+ * the joiner's key stays the one the invite was used for. */
+int
+identity_create_node(const char *dir, const char *name, char *err,
+    size_t errlen)
+{
+	unsigned char *seed = NULL, *sk = NULL;
+	uint8_t pk[32];
+	char path[4096], line[MESH_LABEL_MAX + 2];
+	const char *why;
+	struct stat st;
+	int rc;
+
+	if (!mesh_label_valid(name, strlen(name), &why)) {
+		snprintf(err, errlen, "invalid name '%s': a name %s", name, why);
+		return -EINVAL;
+	}
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium failed to initialise");
+		return -EIO;
+	}
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		return rc;
+	}
+	if ((rc = path_of(path, sizeof(path), dir, "network.pub")) < 0) {
+		snprintf(err, errlen, "state directory path too long");
+		return rc;
+	}
+	if (stat(path, &st) == 0) {
+		snprintf(err, errlen, "%s already exists: this machine is "
+		    "already a node of a network (remove %s to start over)",
+		    path, dir);
+		return -EEXIST;
+	}
+	snprintf(line, sizeof(line), "%s\n", name);
+	for (char *c = line; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	if ((rc = path_of(path, sizeof(path), dir, "node.name")) < 0 ||
+	    (rc = atomic_write(path, line, strlen(line), 0644)) < 0 ||
+	    (rc = own_like_dir(dir, path)) < 0)
+		goto fail;
+	if ((rc = path_of(path, sizeof(path), dir, "node.key")) < 0)
+		goto fail;
+	if (stat(path, &st) == 0)
+		return 0;
+	seed = sodium_malloc(32);
+	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (seed == NULL || sk == NULL) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	randombytes_buf(seed, 32);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	if ((rc = write_b64(dir, "node.pub", pk, 0644)) < 0 ||
+	    (rc = write_b64(dir, "node.key", seed, 0600)) < 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	snprintf(err, errlen, "cannot write to %s: %s", dir, strerror(-rc));
+out:
+	sodium_free(seed);
+	sodium_free(sk);
+	return rc;
+}
+
+int
+identity_load_node_key(const char *dir, struct mesh_identity *id, char *err,
+    size_t errlen)
+{
+	unsigned char *seed;
+	uint8_t pk[32];
+	int rc;
+
+	memset(id, 0, sizeof(*id));
+	if ((rc = read_b64(dir, "node.pub", id->pk, err, errlen)) < 0)
+		return rc;
+	seed = sodium_malloc(32);
+	id->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (seed == NULL || id->sk == NULL) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if ((rc = read_b64(dir, "node.key", seed, err, errlen)) < 0)
+		goto out;
+	crypto_sign_seed_keypair(pk, id->sk, seed);
+	if (sodium_memcmp(pk, id->pk, 32) != 0) {
+		snprintf(err, errlen, "%s/node.key does not match node.pub", dir);
+		rc = -EINVAL;
+	}
+out:
+	sodium_free(seed);
+	if (rc < 0) {
+		sodium_free(id->sk);
+		id->sk = NULL;
+	}
+	return rc;
+}
+
+int
+identity_write_ca_pub(const char *dir, const uint8_t ca_pk[static 32])
+{
+	return write_b64(dir, "network.pub", ca_pk, 0644);
+}
+
+int
+identity_load_ca_secret(const char *dir, unsigned char **ca_sk, char *err,
+    size_t errlen)
+{
+	unsigned char *seed, *sk;
+	uint8_t pk[32];
+	int rc;
+
+	*ca_sk = NULL;
+	seed = sodium_malloc(32);
+	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (seed == NULL || sk == NULL) {
+		sodium_free(seed);
+		sodium_free(sk);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = read_b64(dir, "network.key", seed, err, errlen);
+	if (rc == 0) {
+		crypto_sign_seed_keypair(pk, sk, seed);
+		*ca_sk = sk;
+	} else {
+		sodium_free(sk);
+	}
+	sodium_free(seed);
+	return rc;
+}
+
 int
 identity_load_public(const char *dir, struct mesh_identity *id, char *err,
     size_t errlen)

@@ -34,6 +34,21 @@ struct mesh_identity {
  * message in err. */
 int identity_create(const char *dir, const char *name, char *err, size_t errlen);
 
+/* Node key and name only, for `meshctl join` (no network key); keeps a
+ * node key left by an unfinished join.  -EEXIST when network.pub exists. */
+int identity_create_node(const char *dir, const char *name, char *err,
+    size_t errlen);
+/* node.pub and node.key only (pk and sk; the rest zero), for a joiner
+ * that has no network.pub yet. */
+int identity_load_node_key(const char *dir, struct mesh_identity *id,
+    char *err, size_t errlen);
+/* network.pub, written by a join once the member sent it. */
+int identity_write_ca_pub(const char *dir, const uint8_t ca_pk[static 32]);
+/* The CA's 64-byte secret key from network.key, in sodium_malloc memory
+ * (sodium_free it).  -ENOENT on a node that does not hold it. */
+int identity_load_ca_secret(const char *dir, unsigned char **ca_sk,
+    char *err, size_t errlen);
+
 /* Read the public parts (no secret needed): 0 or -errno with err set;
  * -ENOENT when the node was never initialised. */
 int identity_load_public(const char *dir, struct mesh_identity *id,

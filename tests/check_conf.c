@@ -274,6 +274,70 @@ END_TEST
 
 /* ---- errors ----------------------------------------------------------------- */
 
+START_TEST(listen_and_peers)
+{
+	char host[CONF_HOSTPORT_MAX];
+	uint16_t port;
+
+	ck_assert_str_eq(c.listen, CONF_LISTEN_DEFAULT);
+	ck_assert_int_eq(parse("listen = 0.0.0.0:4000\n"
+	    "peer = a.example.org:51830\n"
+	    "peer=[2001:db8::1]:1\n"
+	    "peer = 192.0.2.1:65535   # comment\n"
+	    "peer = a.example.org:51830\n"), 0);
+	ck_assert_str_eq(c.listen, "0.0.0.0:4000");
+	ck_assert_uint_eq(c.npeers, 4);	/* duplicates are meshd's business */
+	ck_assert_str_eq(c.peers[0], "a.example.org:51830");
+	ck_assert_str_eq(c.peers[1], "[2001:db8::1]:1");
+	ck_assert_str_eq(c.peers[2], "192.0.2.1:65535");
+	ck_assert_int_eq(parse("listen = [::1]:7\n"), 0);
+	ck_assert_str_eq(c.listen, "[::1]:7");
+	ck_assert(conf_hostport_split("[fe80::1]:80", host, sizeof(host), &port));
+	ck_assert_str_eq(host, "fe80::1");
+	ck_assert_uint_eq(port, 80);
+	ck_assert(conf_hostport_split("h:1", host, sizeof(host), &port));
+	ck_assert_str_eq(host, "h");
+	ck_assert(!conf_hostport_split("h", host, sizeof(host), &port));
+	ck_assert(!conf_hostport_split(":1", host, sizeof(host), &port));
+	ck_assert(!conf_hostport_split("h:0", host, sizeof(host), &port));
+	ck_assert(!conf_hostport_split("h:65536", host, sizeof(host), &port));
+	ck_assert(!conf_hostport_split("h:+1", host, sizeof(host), &port));
+	ck_assert(!conf_hostport_split("h:1x", host, sizeof(host), &port));
+	ck_assert(!conf_hostport_split("::1:80", host, sizeof(host), &port));
+	ck_assert(!conf_hostport_split("[::1]80", host, sizeof(host), &port));
+	ck_assert(!conf_hostport_split("[]:80", host, sizeof(host), &port));
+	ck_assert(!conf_hostport_split("abcdef:1", host, 4, &port));
+}
+END_TEST
+
+START_TEST(err_listen_and_peer)
+{
+	bad("listen = localhost:51830\n", 1, "listen must be an IP address");
+	bad("listen = 0.0.0.0\n", 1, "listen must be HOST:PORT");
+	bad("listen = [::]:0\n", 1, "listen must be HOST:PORT");
+	bad("listen = ::1:5\n", 1, "listen must be HOST:PORT");
+	bad("peer = host\n", 1, "peer must be HOST:PORT");
+	bad("peer = a b:1\n", 1, "peer must be HOST:PORT");
+	bad("peer = x:99999\n", 1, "peer must be HOST:PORT");
+	bad("peer =\n", 1, "'peer' needs a value");
+	bad("\npeer = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaa:1\n", 2, "too long");
+}
+END_TEST
+
+START_TEST(err_too_many_peers)
+{
+	char line[64];
+
+	for (int i = 0; i < CONF_PEERS_MAX; i++) {
+		int n = snprintf(line, sizeof(line), "peer = h%d:1", i);
+		ck_assert_int_eq(conf_line(&p, line, (size_t)n), 0);
+	}
+	ck_assert_int_eq(conf_line(&p, "peer = x:1", 10), -1);
+	ck_assert_msg(strstr(p.err, "more than") != NULL, "%s", p.err);
+}
+END_TEST
+
 START_TEST(err_unknown_key)
 {
 	bad("foo = bar\n", 1, "unknown key 'foo'");
@@ -551,6 +615,7 @@ conf_suite(void)
 	tcase_add_test(tc, max_addresses);
 	tcase_add_test(tc, longest_line);
 	tcase_add_test(tc, many_hosts);
+	tcase_add_test(tc, listen_and_peers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
@@ -566,6 +631,8 @@ conf_suite(void)
 	tcase_add_test(tc, err_relative_path);
 	tcase_add_test(tc, err_log_level);
 	tcase_add_test(tc, err_ttl);
+	tcase_add_test(tc, err_listen_and_peer);
+	tcase_add_test(tc, err_too_many_peers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("load");

@@ -1,0 +1,99 @@
+/*
+ * Membership: who is there, and in what state.
+ *
+ * The failure detector is keepalive-based, not SWIM.  Every member keeps a
+ * session with every other one it can reach (overlay.h), and each session
+ * sends a keepalive after OV_KEEPALIVE_MS of silence (NAT mappings need
+ * that anyway), so "when did I last hear from it" is already measured for
+ * free on every link: silent for OV_SUSPECT_MS is suspect, for OV_DEAD_MS
+ * dead.  SWIM's indirect probes and suspicion gossip pay off when a full
+ * mesh is too costly; at the sizes we keep every record (issue 3) it is
+ * not, and a direct detector has no false positives from a slow third
+ * party.  A member we never heard from directly is dead to us until a
+ * session comes up; one that said goodbye is "left" (overlay/member.h).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent.h"
+#include "overlay.h"
+#include "overlay/member.h"
+
+static const char *
+ep_text(const struct mesh_endpoint *ep, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (ep->family == MESH_EP_IPV4) {
+		inet_ntop(AF_INET, ep->addr, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, ep->port);
+	} else {
+		inet_ntop(AF_INET6, ep->addr, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, ep->port);
+	}
+	return buf;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	const struct mesh_record *const *x = a, *const *y = b;
+
+	return strcmp((*x)->cert.name, (*y)->cert.name);
+}
+
+json_t *
+members_json(struct overlay *ov)
+{
+	json_t *arr = json_array();
+	uint64_t now = overlay_now();
+	char addr[INET6_ADDRSTRLEN], ep[INET6_ADDRSTRLEN + 16];
+	size_t n = recset_count(ov->rs);
+	const struct mesh_record **v = calloc(n ? n : 1, sizeof(*v));
+
+	if (v == NULL)
+		return arr;
+	for (size_t i = 0; i < n; i++)
+		v[i] = recset_at(ov->rs, i);
+	qsort(v, n, sizeof(*v), by_name);	/* a table people read */
+	for (size_t i = 0; i < n; i++) {
+		const struct mesh_record *r = v[i];
+		bool self = memcmp(r->cert.node_pk, ov->id.pk, 32) == 0;
+		struct peer *p = self ? NULL : overlay_peer(ov, r->cert.node_pk,
+		    false);
+		struct mesh_endpoint e;
+		json_t *o, *last;
+		const char *state, *via = "-";
+
+		inet_ntop(AF_INET6, r->addr, addr, sizeof(addr));
+		ep[0] = '\0';
+		if (p != NULL && p->eplen != 0 && overlay_sa_to_ep(&p->ep, &e))
+			ep_text(&e, ep, sizeof(ep));
+		else if (r->n_ep > 0)
+			ep_text(&r->ep[0], ep, sizeof(ep));
+		if (self) {
+			state = "alive";
+			via = "self";
+			last = json_integer(0);
+		} else {
+			uint64_t lr = p != NULL ? p->last_rx : 0;
+			state = member_state_name(member_state(now, lr,
+			    p != NULL && p->left, OV_SUSPECT_MS, OV_DEAD_MS));
+			if (p != NULL && overlay_peer_up(p) &&
+			    strcmp(state, "alive") == 0)
+				via = "direct";
+			last = lr != 0 ? json_integer((json_int_t)((now - lr) /
+			    1000)) : json_null();
+		}
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}",
+		    "name", r->cert.name, "address", addr, "endpoint", ep,
+		    "state", state, "via", via, "last_seen_s", last);
+		json_array_append_new(arr, o);
+	}
+	free(v);
+	return arr;
+}

@@ -1,0 +1,41 @@
+/*
+ * The state directory files of the overlay (beside overlay/identity.h's):
+ *   node.cert   0644  this node's certificate, the 204 bytes of its wire form
+ *   peers       0644  bootstrap peers learned from join, one HOST:PORT a line
+ *   revocations 0644  revocations made on the CA holder (meshctl revoke)
+ * (records and invites are recset.h's and invite.h's.)
+ */
+#ifndef MESH_STATE_H
+#define MESH_STATE_H
+
+#include <stddef.h>
+
+#include "overlay/cert.h"
+
+#define STATE_CERT_FILE		"node.cert"
+#define STATE_PEERS_FILE	"peers"
+#define STATE_PEERS_MAX		64
+/* Revocations made here by `meshctl revoke`, wire form back to back;
+ * meshd reads it when it changes. */
+#define STATE_REVOCATIONS_FILE	"revocations"
+#define STATE_REVOCATIONS_MAX	1024
+
+/* dir/file into out: 0 or -ENAMETOOLONG. */
+int state_path(char *out, size_t len, const char *dir, const char *file);
+
+/* As root (meshctl run by an admin), give dir/file the owner and group of
+ * dir, as overlay/identity.c does for the keys: meshd runs as the mesh
+ * user and must read (invites: rewrite) what meshctl wrote.  0 or -errno. */
+int state_own_like_dir(const char *dir, const char *file);
+
+/* 0, -ENOENT, -EINVAL (not a certificate), or -errno. */
+int state_read_cert(const char *dir, struct mesh_cert *c);
+int state_write_cert(const char *dir, const struct mesh_cert *c);
+
+/* Fill hosts[0..max) with the peers file's lines (each at most
+ * hostlen-1 bytes; longer ones are skipped).  Count, or -errno (-ENOENT:
+ * no file). */
+int state_read_peers(const char *dir, char (*hosts)[80], size_t max);
+int state_write_peers(const char *dir, char (*hosts)[80], size_t n);
+
+#endif

@@ -1,0 +1,235 @@
+#!/bin/sh
+# The overlay, for real: NODES meshd processes (default 3), each in its own
+# network namespace on one veth bridge and its own mount namespace (a
+# private /run/mesh, so the NSS module of each talks to its own meshd).
+# The first node makes the network; the others join by invite.  Then every
+# node must resolve every name through getent, see every other member
+# alive, save its records and answer from them at once after a restart,
+# and notice a killed member die and come back.
+. "$top_srcdir/tests/lib.sh"
+need_root
+need_cmd unshare nsenter getent ip mount
+NODES=${NODES:-3}
+# With many nodes, check from the first and the last node only.
+if [ "$NODES" -gt 12 ]; then watchers="1 $NODES"; else watchers=$(seq 1 "$NODES"); fi
+
+if [ -z "$MESH_OVERLAY_INNER" ]; then
+	MESH_OVERLAY_INNER=1 exec unshare --mount --net --propagation private \
+		"$SHELL" "$0" "$@"
+fi
+
+top_builddir=$(cd "$top_builddir" && pwd)
+MESHD=$top_builddir/meshd
+MESHCTL=$top_builddir/meshctl
+module=$top_builddir/nss/.libs/libnss_mesh.so.2
+[ -f "$module" ] || fail "no module at $module"
+pass=0 failed=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
+check() { desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; fi; }
+
+tmp=$(mktemp -d /tmp/mesh-overlay.XXXXXX)
+cleanup() {
+	for f in "$tmp"/*.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	sleep 0.2
+	for i in $(seq 1 "$NODES"); do ip netns del "ovn$i" 2>/dev/null; done
+	[ -n "$KEEP" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# ip netns keeps its handles under /run/netns: a private /run for them.
+mount -t tmpfs tmpfs /run
+sed '/^hosts:/d' /etc/nsswitch.conf > "$tmp/nsswitch.conf"
+echo 'hosts: files mesh [!UNAVAIL=return]' >> "$tmp/nsswitch.conf"
+mount --bind "$tmp/nsswitch.conf" /etc/nsswitch.conf
+export LD_LIBRARY_PATH="$top_builddir/nss/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+if readelf -d "$module" | grep -q 'libasan'; then
+	# getent and meshctl need the runtime preloaded (and leaks off: they
+	# are not ours to judge); meshd runs with leak detection on.
+	ASAN_PRELOAD=$(${CC:-gcc} -print-file-name=libasan.so)
+fi
+
+ip link set lo up
+ip link add ovbr0 type bridge || fail "cannot make a bridge"
+ip link set ovbr0 up
+for i in $(seq 1 "$NODES"); do
+	ip netns add "ovn$i" || fail "cannot make namespace ovn$i"
+	ip link add "ovv$i" type veth peer name eth0 netns "ovn$i"
+	ip link set "ovv$i" master ovbr0 up
+	ip -n "ovn$i" link set lo up
+	ip -n "ovn$i" addr add "10.77.0.$i/24" dev eth0
+	ip -n "ovn$i" addr add "2001:db8:77::$i/64" dev eth0 nodad
+	ip -n "ovn$i" link set eth0 up
+	mkdir -p "$tmp/n$i"
+	cat > "$tmp/n$i/meshd.conf" <<CONF
+state_dir = $tmp/n$i/state
+log_level = debug
+CONF
+done
+
+# node_run I CMD...: in node I's namespaces (once its meshd runs, the
+# mount namespace with its private /run/mesh).
+node_run() {
+	n=$1; shift
+	if [ -f "$tmp/n$n.pid" ]; then
+		nsenter -t "$(cat "$tmp/n$n.pid")" -m -n env \
+			${ASAN_PRELOAD:+LD_PRELOAD=$ASAN_PRELOAD ASAN_OPTIONS=detect_leaks=0} "$@"
+	else
+		ip netns exec "ovn$n" "$@"
+	fi
+}
+ctl() { n=$1; shift; node_run "$n" "$MESHCTL" -c "$tmp/n$n/meshd.conf" "$@"; }
+
+start_node() {
+	n=$1
+	# A subshell's child, not a job of ours: kill -9 stays quiet.
+	(ip netns exec "ovn$n" unshare --mount --propagation private sh -c '
+		mount -t tmpfs tmpfs /run && mkdir -p /run/mesh &&
+		echo $$ > "$1" && exec "$2" -c "$3"' sh "$tmp/n$n.pid.new" \
+		"$MESHD" "$tmp/n$n/meshd.conf" >> "$tmp/n$n/log" 2>&1 &)
+	for _ in $(seq 1 100); do
+		[ -s "$tmp/n$n.pid.new" ] && break
+		sleep 0.05
+	done
+	mv "$tmp/n$n.pid.new" "$tmp/n$n.pid"
+	for _ in $(seq 1 100); do
+		nsenter -t "$(cat "$tmp/n$n.pid")" -m test -S /run/mesh/nss.sock && return 0
+		sleep 0.05
+	done
+	fail "meshd of node $n did not start: $(tail -5 "$tmp/n$n/log")"
+}
+stop_node() {
+	kill "$(cat "$tmp/n$1.pid")" 2>/dev/null
+	for _ in $(seq 1 100); do
+		kill -0 "$(cat "$tmp/n$1.pid")" 2>/dev/null || break
+		sleep 0.05
+	done
+	rm -f "$tmp/n$1.pid"
+}
+
+# resolves I J: node I resolves nJ.mesh to nJ's overlay address.
+resolves() {
+	[ "$(node_run "$1" getent hosts "n$2.mesh" | cut -d' ' -f1)" = "$(cat "$tmp/n$2/addr")" ]
+}
+# all_resolve: every node resolves every name (within 20 s).
+all_resolve() {
+	for _ in $(seq 1 200); do
+		missing=0
+		for i in $watchers; do
+			[ -f "$tmp/n$i.pid" ] || continue
+			for j in $(seq 1 "$NODES"); do
+				resolves "$i" "$j" || missing=$((missing + 1))
+			done
+		done
+		[ "$missing" = 0 ] && return 0
+		sleep 0.1
+	done
+	echo "  $missing lookup(s) still failing"
+	return 1
+}
+# state_of I J: what node I's members table says of nJ.
+state_of() {
+	ctl "$1" members --json | python3 -c "
+import json, sys
+for m in json.load(sys.stdin):
+    if m['name'] == 'n$2': print(m['state'])"
+}
+wait_state() {	# wait_state I J STATE SECONDS
+	for _ in $(seq 1 $(($4 * 10))); do
+		[ "$(state_of "$1" "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	echo "  n$1 sees n$2 as '$(state_of "$1" "$2")', not $3"
+	return 1
+}
+
+# --- a network of one, then joins by invite -----------------------------------
+ctl 1 init --name n1 > "$tmp/n1/addr" 2>/dev/null || fail "meshctl init"
+check "init writes node.cert" [ -s "$tmp/n1/state/node.cert" ]
+start_node 1
+for i in $(seq 2 "$NODES"); do
+	token=$(ctl 1 invite "n$i" --endpoint 10.77.0.1:51830) || fail "meshctl invite n$i"
+	check "invite n$i prints one mesh1- token" sh -c "echo '$token' | grep -q '^mesh1-'"
+	ctl "$i" join "$token" > "$tmp/n$i/join.out" 2>&1
+	check "n$i joins by invite" grep -q "joined as n$i.mesh" "$tmp/n$i/join.out" ||
+		cat "$tmp/n$i/join.out"
+	ip netns exec "ovn$i" "$MESHCTL" --state-dir "$tmp/reuse$i" join "$token" \
+		> "$tmp/n$i/reuse.out" 2>&1
+	check "the token is single-use" grep -q "already used" "$tmp/n$i/reuse.out" ||
+		cat "$tmp/n$i/reuse.out"
+	start_node "$i"
+	ctl "$i" --json status | python3 -c "
+import json, sys; print(json.load(sys.stdin)['node']['address'])" > "$tmp/n$i/addr"
+done
+
+check "every node resolves every name through getent" all_resolve
+out=$(node_run 1 getent hosts "$(cat "$tmp/n2/addr")")
+check "reverse: n1 maps n2's address back to n2.mesh" [ "$(echo "$out" | awk '{print $2}')" = n2.mesh ] ||
+	echo "  got: $out"
+for i in $watchers; do
+	for j in $(seq 1 "$NODES"); do
+		[ "$i" = "$j" ] && continue
+		check "n$i sees n$j alive" wait_state "$i" "$j" alive 15
+	done
+done
+out=$(ctl 1 members)
+check "meshctl members prints a table with every node" sh -c \
+	"echo '$out' | grep -q '^Name' && [ \$(echo '$out' | grep -c '^n[0-9]') = $NODES ]" ||
+	echo "$out"
+hs=$(ctl 1 --json status | python3 -c "
+import json, sys; print(json.load(sys.stdin)['agent']['counters']['overlay']['handshakes'])")
+check "n1 made handshakes ($hs)" [ "${hs:-0}" -gt 0 ]
+
+# --- persistence: a restarted node answers at once from its records -----------
+stop_node 2
+check "a cleanly stopped n2 is 'left' on n1, not dead" wait_state 1 2 left 3
+start_node 2
+check "restarted n2 resolves n3.mesh at once (from its saved records)" resolves 2 3
+
+# --- a killed member is seen dead, then comes back ------------------------------
+last=$NODES
+kill -9 "$(cat "$tmp/n$last.pid")"; rm -f "$tmp/n$last.pid"
+check "n1 sees n$last dead" wait_state 1 "$last" dead 45
+start_node "$last"
+check "n1 sees n$last alive again" wait_state 1 "$last" alive 20
+check "n$last resolves every name after its restart" all_resolve
+
+# --- junk at the port changes only counters ------------------------------------
+node_run 2 python3 -c "
+import os, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(2000):
+    s.sendto(os.urandom(1 + i % 300), ('10.77.0.1', 51830))
+"
+sleep 0.5
+check "after 2000 junk datagrams n1 still resolves every name" all_resolve
+check "and still sees n2 alive" wait_state 1 2 alive 5
+
+# --- revocation: made on the CA holder, spread to every member ---------------------
+gone() {	# gone I J: node I no longer resolves nJ.mesh (within 10 s)
+	for _ in $(seq 1 100); do
+		node_run "$1" getent hosts "n$2.mesh" > /dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+ctl 1 revoke "n$last" > "$tmp/revoke.out" 2>&1
+check "meshctl revoke n$last on the CA holder" grep -q "revoked n$last.mesh" "$tmp/revoke.out" ||
+	cat "$tmp/revoke.out"
+for i in $(seq 1 $((NODES - 1))); do
+	check "n$i forgets n$last.mesh after the revocation" gone "$i" "$last"
+done
+check "n1 still resolves n2.mesh" resolves 1 2
+
+# Stop cleanly, so that a sanitizer build reports leaks at exit.
+for i in $(seq 1 "$NODES"); do
+	[ -f "$tmp/n$i.pid" ] && stop_node "$i"
+	if grep -q 'ERROR: [A-Za-z]*Sanitizer\|runtime error' "$tmp/n$i/log"; then
+		bad "n$i: sanitizer report"
+		grep -A30 'ERROR: [A-Za-z]*Sanitizer\|runtime error' "$tmp/n$i/log" | head -60
+	fi
+done
+echo "$pass passed, $failed failed"
+[ "$failed" = 0 ]
