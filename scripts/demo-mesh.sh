@@ -35,6 +35,7 @@ run() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 up() {
 	[ ! -e "$DEMO_DIR" ] || die "a demo mesh is already up in $DEMO_DIR ($me down first)"
+	scripts/install-deps.sh || die "could not install the build dependencies"
 	for c in ip unshare nsenter getent python3; do
 		command -v "$c" > /dev/null || die "needs $c (scripts/install-deps.sh installs it)"
 	done

@@ -5,7 +5,9 @@
 #   2. `make distcheck`: the tarball builds, tests, installs and uninstalls
 #   3. the tarball again under AddressSanitizer + UBSan, `make check`
 #   4. every libFuzzer target for a short run
-#   5. as root: the .deb/.rpm packages, installed into a clean Debian root
+#   5. as root: six meshd nodes in network namespaces, one behind a NAT
+#      (tests/netns/multinode.sh: join, resolve, kill, restart, junk)
+#   6. as root: the .deb/.rpm packages, installed into a clean Debian root
 # Logs go to _test-logs/; the last line counts tests passed and failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -74,6 +76,9 @@ fuzz() {
 	[ -x tests/fuzz/run.sh ] || { echo "SKIP: no fuzz targets yet"; return 77; }
 	tests/fuzz/run.sh "${FUZZ_SECONDS:-20}"
 }
+multinode() {
+	top_builddir=. top_srcdir=. sh tests/netns/multinode.sh
+}
 packages() {
 	[ -x packaging/test-packages.sh ] || { echo "SKIP: no package test yet"; return 77; }
 	packaging/test-packages.sh
@@ -84,6 +89,7 @@ stage check check; count_suite test-suite.log
 stage distcheck distcheck || true
 stage sanitizers sanitizers; count_suite "$logs/sanitizers-suite.log"
 stage fuzz fuzz && passed=$((passed + 1)) || true
+stage multinode multinode && passed=$((passed + 1)) || true
 stage packages packages && passed=$((passed + 1)) || true
 
 # check and sanitizers count their tests; a stage that failed before any
