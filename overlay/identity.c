@@ -95,12 +95,13 @@ out:
 	return rc;
 }
 
-int
-identity_create(const char *dir, const char *name, char *err, size_t errlen)
+/* Check the name, make dir if need be, and refuse when guard already exists
+ * in it (what: what that means, for the message).  0, or -errno with err. */
+static int
+prepare(const char *dir, const char *name, const char *guard,
+    const char *what, char *err, size_t errlen)
 {
-	unsigned char *seed = NULL, *sk = NULL;
-	uint8_t pk[32];
-	char path[4096], line[MESH_LABEL_MAX + 2];
+	char path[4096];
 	const char *why;
 	struct stat st;
 	int rc;
@@ -118,49 +119,69 @@ identity_create(const char *dir, const char *name, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 		return rc;
 	}
-	if ((rc = path_of(path, sizeof(path), dir, "node.key")) < 0) {
+	if ((rc = path_of(path, sizeof(path), dir, guard)) < 0) {
 		snprintf(err, errlen, "state directory path too long");
 		return rc;
 	}
 	if (stat(path, &st) == 0) {
 		snprintf(err, errlen, "%s already exists: this machine is "
-		    "already a node (remove %s to start over)", path, dir);
+		    "already %s (remove %s to start over)", path, what, dir);
 		return -EEXIST;
 	}
-	seed = sodium_malloc(32);
-	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
-	if (seed == NULL || sk == NULL) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	/* The network key first: a node without it is useless, and this
-	 * order means a crash leaves no node.key, so init can run again. */
-	randombytes_buf(seed, 32);
-	crypto_sign_seed_keypair(pk, sk, seed);
-	if ((rc = write_b64(dir, "network.key", seed, 0600)) < 0 ||
-	    (rc = write_b64(dir, "network.pub", pk, 0644)) < 0)
-		goto fail;
+	return 0;
+}
+
+/* node.name, lower case. */
+static int
+write_name(const char *dir, const char *name)
+{
+	char path[4096], line[MESH_LABEL_MAX + 2];
+	int rc;
+
 	snprintf(line, sizeof(line), "%s\n", name);
 	for (char *c = line; *c; c++)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c - 'A' + 'a');
 	if ((rc = path_of(path, sizeof(path), dir, "node.name")) < 0 ||
-	    (rc = atomic_write(path, line, strlen(line), 0644)) < 0 ||
-	    (rc = own_like_dir(dir, path)) < 0)
-		goto fail;
-	randombytes_buf(seed, 32);
-	crypto_sign_seed_keypair(pk, sk, seed);
-	if ((rc = write_b64(dir, "node.pub", pk, 0644)) < 0 ||
-	    (rc = write_b64(dir, "node.key", seed, 0600)) < 0)
-		goto fail;
-	rc = 0;
-	goto out;
-fail:
-	snprintf(err, errlen, "cannot write to %s: %s", dir, strerror(-rc));
-out:
+	    (rc = atomic_write(path, line, strlen(line), 0644)) < 0)
+		return rc;
+	return own_like_dir(dir, path);
+}
+
+/* A new Ed25519 key pair: the public half to pub, then the seed to key
+ * (0600), so a crash between the two leaves no usable secret behind. */
+static int
+write_new_keypair(const char *dir, const char *pub, const char *key)
+{
+	unsigned char *seed = sodium_malloc(32);
+	unsigned char *sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	uint8_t pk[32];
+	int rc = -ENOMEM;
+
+	if (seed != NULL && sk != NULL) {
+		randombytes_buf(seed, 32);
+		crypto_sign_seed_keypair(pk, sk, seed);
+		if ((rc = write_b64(dir, pub, pk, 0644)) == 0)
+			rc = write_b64(dir, key, seed, 0600);
+	}
 	sodium_free(seed);
 	sodium_free(sk);
+	return rc;
+}
+
+int
+identity_create(const char *dir, const char *name, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = prepare(dir, name, "node.key", "a node", err, errlen)) < 0)
+		return rc;
+	/* The network first, node.key last: a crash before the end leaves
+	 * no node.key, so init can simply run again. */
+	if ((rc = write_new_keypair(dir, "network.pub", "network.key")) < 0 ||
+	    (rc = write_name(dir, name)) < 0 ||
+	    (rc = write_new_keypair(dir, "node.pub", "node.key")) < 0)
+		snprintf(err, errlen, "cannot write to %s: %s", dir, strerror(-rc));
 	return rc;
 }
 
@@ -172,67 +193,22 @@ int
 identity_create_node(const char *dir, const char *name, char *err,
     size_t errlen)
 {
-	unsigned char *seed = NULL, *sk = NULL;
-	uint8_t pk[32];
-	char path[4096], line[MESH_LABEL_MAX + 2];
-	const char *why;
+	char path[4096];
 	struct stat st;
 	int rc;
 
-	if (!mesh_label_valid(name, strlen(name), &why)) {
-		snprintf(err, errlen, "invalid name '%s': a name %s", name, why);
-		return -EINVAL;
-	}
-	if (sodium_init() < 0) {
-		snprintf(err, errlen, "libsodium failed to initialise");
-		return -EIO;
-	}
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+	if ((rc = prepare(dir, name, "network.pub", "a node of a network",
+	    err, errlen)) < 0)
 		return rc;
-	}
-	if ((rc = path_of(path, sizeof(path), dir, "network.pub")) < 0) {
-		snprintf(err, errlen, "state directory path too long");
-		return rc;
-	}
-	if (stat(path, &st) == 0) {
-		snprintf(err, errlen, "%s already exists: this machine is "
-		    "already a node of a network (remove %s to start over)",
-		    path, dir);
-		return -EEXIST;
-	}
-	snprintf(line, sizeof(line), "%s\n", name);
-	for (char *c = line; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	if ((rc = path_of(path, sizeof(path), dir, "node.name")) < 0 ||
-	    (rc = atomic_write(path, line, strlen(line), 0644)) < 0 ||
-	    (rc = own_like_dir(dir, path)) < 0)
-		goto fail;
-	if ((rc = path_of(path, sizeof(path), dir, "node.key")) < 0)
+	if ((rc = write_name(dir, name)) < 0 ||
+	    (rc = path_of(path, sizeof(path), dir, "node.key")) < 0)
 		goto fail;
 	if (stat(path, &st) == 0)
 		return 0;
-	seed = sodium_malloc(32);
-	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
-	if (seed == NULL || sk == NULL) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	randombytes_buf(seed, 32);
-	crypto_sign_seed_keypair(pk, sk, seed);
-	if ((rc = write_b64(dir, "node.pub", pk, 0644)) < 0 ||
-	    (rc = write_b64(dir, "node.key", seed, 0600)) < 0)
-		goto fail;
-	rc = 0;
-	goto out;
+	if ((rc = write_new_keypair(dir, "node.pub", "node.key")) == 0)
+		return 0;
 fail:
 	snprintf(err, errlen, "cannot write to %s: %s", dir, strerror(-rc));
-out:
-	sodium_free(seed);
-	sodium_free(sk);
 	return rc;
 }
 
