@@ -48,6 +48,28 @@ install_keypair(struct session *s, uint64_t now, bool initiator)
 	sodium_memzero(&kp, sizeof(kp));
 }
 
+/* Count a handshake message the noise layer refused, by reason; true when
+ * it was refused (the caller drops it). */
+static bool
+refused(struct session_table *t, enum noise_err e)
+{
+	switch (e) {
+	case NOISE_OK:
+		return false;
+	case NOISE_ELEN:
+		t->stats.drop_malformed++;
+		break;
+	case NOISE_EMAC:
+		t->stats.drop_mac++;
+		break;
+	case NOISE_ECRYPTO:
+	default:
+		t->stats.drop_crypto++;
+		break;
+	}
+	return true;
+}
+
 static int
 recv_initiation(struct session_table *t, uint64_t now, const uint8_t *pkt,
     size_t len, const void *src)
@@ -58,21 +80,9 @@ recv_initiation(struct session_table *t, uint64_t now, const uint8_t *pkt,
 	size_t plen = 0, n;
 	int rc = -EBADMSG;
 
-	switch (noise_consume_initiation(&t->st, pkt, len, &t->hs, &t->peer,
-	    ts, t->rpayload, &plen)) {
-	case NOISE_OK:
-		break;
-	case NOISE_ELEN:
-		t->stats.drop_malformed++;
+	if (refused(t, noise_consume_initiation(&t->st, pkt, len, &t->hs,
+	    &t->peer, ts, t->rpayload, &plen)))
 		return rc;
-	case NOISE_EMAC:
-		t->stats.drop_mac++;
-		return rc;
-	case NOISE_ECRYPTO:
-	default:
-		t->stats.drop_crypto++;
-		return rc;
-	}
 	s = session_table_find(t, t->peer.ed_pk);
 	if (s != NULL) {
 		if (memcmp(ts, s->last_ts, sizeof(ts)) <= 0) {
@@ -151,21 +161,9 @@ recv_response(struct session_table *t, uint64_t now, const uint8_t *pkt,
 		if (t->v[i]->hs.state == NOISE_INIT_SENT &&
 		    t->v[i]->hs.local_index == idx)
 			s = t->v[i];
-	switch (s == NULL ? NOISE_OK : noise_consume_response(&s->hs, &t->st,
-	    pkt, len, t->rpayload, &plen)) {
-	case NOISE_OK:
-		break;
-	case NOISE_ELEN:
-		t->stats.drop_malformed++;
+	if (s != NULL && refused(t, noise_consume_response(&s->hs, &t->st,
+	    pkt, len, t->rpayload, &plen)))
 		return rc;
-	case NOISE_EMAC:
-		t->stats.drop_mac++;
-		return rc;
-	case NOISE_ECRYPTO:
-	default:
-		t->stats.drop_crypto++;
-		return rc;
-	}
 	if (s == NULL) {
 		t->stats.drop_index++;	/* stale, or a replay */
 		return rc;

@@ -212,17 +212,17 @@ fail:
 	return rc;
 }
 
-int
-identity_load_node_key(const char *dir, struct mesh_identity *id, char *err,
-    size_t errlen)
+/* Read node.key into id->sk (guarded memory) and check that it is the
+ * secret of id->pk.  On failure id->sk is NULL again. */
+static int
+load_sk(const char *dir, struct mesh_identity *id, char *err, size_t errlen)
 {
 	unsigned char *seed;
 	uint8_t pk[32];
 	int rc;
 
-	memset(id, 0, sizeof(*id));
-	if ((rc = read_b64(dir, "node.pub", id->pk, err, errlen)) < 0)
-		return rc;
+	if (sodium_init() < 0)
+		return -EIO;
 	seed = sodium_malloc(32);
 	id->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
 	if (seed == NULL || id->sk == NULL) {
@@ -244,6 +244,18 @@ out:
 		id->sk = NULL;
 	}
 	return rc;
+}
+
+int
+identity_load_node_key(const char *dir, struct mesh_identity *id, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	memset(id, 0, sizeof(*id));
+	if ((rc = read_b64(dir, "node.pub", id->pk, err, errlen)) < 0)
+		return rc;
+	return load_sk(dir, id, err, errlen);
 }
 
 int
@@ -322,33 +334,11 @@ int
 identity_load_secret(const char *dir, struct mesh_identity *id, char *err,
     size_t errlen)
 {
-	unsigned char *seed;
-	uint8_t pk[32];
 	int rc;
 
 	if ((rc = identity_load_public(dir, id, err, errlen)) < 0)
 		return rc;
-	seed = sodium_malloc(32);
-	id->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
-	if (seed == NULL || id->sk == NULL) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if ((rc = read_b64(dir, "node.key", seed, err, errlen)) < 0)
-		goto out;
-	crypto_sign_seed_keypair(pk, id->sk, seed);
-	if (sodium_memcmp(pk, id->pk, 32) != 0) {
-		snprintf(err, errlen, "%s/node.key does not match node.pub", dir);
-		rc = -EINVAL;
-	}
-out:
-	sodium_free(seed);
-	if (rc < 0) {
-		sodium_free(id->sk);
-		id->sk = NULL;
-	}
-	return rc;
+	return load_sk(dir, id, err, errlen);
 }
 
 void

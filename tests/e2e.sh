@@ -21,10 +21,6 @@ MESHD=$top_builddir/meshd
 MESHCTL=$top_builddir/meshctl
 module=$top_builddir/nss/.libs/libnss_mesh.so.2
 [ -f "$module" ] || fail "no module at $module"
-pass=0 failed=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
-check() { desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; fi; }
 
 tmp=$(mktemp -d /tmp/mesh-e2e.XXXXXX)
 pids=

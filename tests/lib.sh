@@ -9,6 +9,12 @@ fail() { echo "FAIL: $*"; exit 1; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root (mount and network namespaces)"; }
 need_cmd() { for c; do command -v "$c" >/dev/null 2>&1 || skip "needs $c"; done; }
 
+# TAP-like checks with a closing "N passed, N failed" line.
+pass=0 failed=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
+check() { desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; fi; }
+
 # wait_for_socket PATH: until meshd listens (5 s at most).
 wait_for_socket() {
 	for _ in $(seq 1 100); do

@@ -15,7 +15,7 @@ if [ "$NODES" -gt 12 ]; then watchers="1 $NODES"; else watchers=$(seq 1 "$NODES"
 
 if [ -z "$MESH_OVERLAY_INNER" ]; then
 	MESH_OVERLAY_INNER=1 exec unshare --mount --net --propagation private \
-		"$SHELL" "$0" "$@"
+		"${SHELL:-/bin/sh}" "$0" "$@"
 fi
 
 top_builddir=$(cd "$top_builddir" && pwd)
@@ -23,10 +23,6 @@ MESHD=$top_builddir/meshd
 MESHCTL=$top_builddir/meshctl
 module=$top_builddir/nss/.libs/libnss_mesh.so.2
 [ -f "$module" ] || fail "no module at $module"
-pass=0 failed=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
-check() { desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; fi; }
 
 tmp=$(mktemp -d /tmp/mesh-overlay.XXXXXX)
 cleanup() {

@@ -120,7 +120,7 @@ check "no mount of ours in the host's mount table" sh -c "! grep -q '$dir' /proc
 
 # --- an owner killed with SIGKILL: no trap runs, the holders clean up ---------------
 orphan=$(mktemp /tmp/mesh-netns-orphan.XXXXXX)
-NETNS_QUIET=1 "$SHELL" -c '
+NETNS_QUIET=1 "${SHELL:-/bin/sh}" -c '
 	. "$top_srcdir/tests/netns/lib.sh"
 	netns_init
 	seg_add lan 10.77.1
