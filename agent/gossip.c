@@ -8,16 +8,25 @@
  * It is republished when those change and before it expires; seq is
  * max(last + 1, unix microseconds) as mesh/record.h asks.
  *
- * Push: a record or revocation that recset_add accepts (ours included) is
- * sent at once to every member session that is up, except where it came
- * from; a refused one goes nowhere, so a flood dies at the first hop.
+ * Push: our own record, and one that reaches us straight from the member
+ * it describes, go at once to every member session that is up (except
+ * where it came from): in the full mesh (overlay.h) that one hop reaches
+ * everyone.  A record accepted second-hand goes on to OV_FANOUT random
+ * members only, for those the first hop did not reach (two members behind
+ * NATs that cannot reach each other); without that limit every member
+ * would echo every record to every other, N x N messages for one change.
+ * Revocations are rare and go everywhere.  A refused record or revocation
+ * goes nowhere, so a flood dies at the first hop.
  * Anti-entropy: every few seconds, one random member gets our digest, in
  * key ranges (msg.h); it answers with what we lack and asks for what it
  * lacks, and we send it our revocations.  A node back from a week away is
  * whole again after one round.
  *
- * Whatever changes the set is saved (recset_save) and exported to the name
- * store (SRC_PEER) once per loop pass, not once per record.
+ * Whatever changes the set is exported to the name store (SRC_PEER) once
+ * per loop pass, not once per record, and only then logged as "member X
+ * joined": by the time that line is written, X's name resolves.  Saving
+ * to the state directory (two fsyncs) comes after the export and at most
+ * every OV_SAVE_MS, and once more when meshd stops.
  */
 #include "config.h"
 
@@ -50,6 +59,47 @@ push_all(struct overlay *ov, const struct peer *except, const uint8_t *m,
 		if (overlay_send(ov, p, m, len) == 0)
 			ov->c.records_pushed++;
 	}
+}
+
+/* Up to k random member sessions that are up, other than the two given. */
+static void
+push_some(struct overlay *ov, const struct peer *from, const uint8_t *origin,
+    const uint8_t *m, size_t len, size_t k)
+{
+	struct peer *pick[OV_FANOUT];
+	uint32_t seen = 0;
+
+	if (k > OV_FANOUT)
+		k = OV_FANOUT;
+	/* Reservoir sampling: one pass, no allocation. */
+	for (size_t i = 0; i < ov->npeers; i++) {
+		struct peer *p = ov->peers[i];
+		if (p == from || p->joiner || !overlay_peer_up(p) ||
+		    memcmp(p->pk, origin, MESH_KEY_LEN) == 0)
+			continue;
+		if (seen < k) {
+			pick[seen++] = p;
+		} else {
+			uint32_t j = randombytes_uniform(++seen);
+			if (j < k)
+				pick[j] = p;
+		}
+	}
+	for (size_t i = 0; i < k && i < seen; i++)
+		if (overlay_send(ov, pick[i], m, len) == 0)
+			ov->c.records_pushed++;
+}
+
+/* A member whose first record just came in: logged after the export. */
+static void
+fresh_add(struct overlay *ov, const char *name)
+{
+	char (*v)[MESH_LABEL_MAX + 1];
+
+	if ((v = reallocarray(ov->fresh, ov->nfresh + 1, sizeof(*v))) == NULL)
+		return;		/* only a log line is lost */
+	ov->fresh = v;
+	snprintf(v[ov->nfresh++], sizeof(*v), "%s", name);
 }
 
 /* recset_revoke says VR_OK for one it already holds too: only a new one
@@ -272,6 +322,8 @@ gossip_recv(struct overlay *ov, struct peer *p, const uint8_t *m, size_t len)
 	struct msg_digest d;
 	struct msg_want w;
 	struct mesh_endpoint ep;
+	struct mesh_record r;
+	bool isnew;
 
 	switch (m[0]) {
 	case MSG_RECORD:
@@ -279,8 +331,15 @@ gossip_recv(struct overlay *ov, struct peer *p, const uint8_t *m, size_t len)
 			ov->c.drop_badmsg++;
 			return;
 		}
-		if (recset_add_wire(ov->rs, m + 1, len - 1, now) == VR_OK)
+		if (recset_add_wire(ov->rs, m + 1, len - 1, now, &r, &isnew) !=
+		    VR_OK)
+			return;
+		if (isnew)
+			fresh_add(ov, r.cert.name);
+		if (memcmp(p->pk, r.cert.node_pk, MESH_KEY_LEN) == 0)
 			push_all(ov, p, m, len);
+		else
+			push_some(ov, p, r.cert.node_pk, m, len, OV_FANOUT);
 		return;
 	case MSG_REVOKE: {
 		struct mesh_rev_wire rw;
@@ -309,9 +368,9 @@ gossip_recv(struct overlay *ov, struct peer *p, const uint8_t *m, size_t len)
 			return;
 		}
 		for (size_t i = 0; i < w.n; i++) {
-			const struct mesh_record *r = recset_by_key(ov->rs, w.key[i]);
-			if (r != NULL)
-				overlay_send(ov, p, out, record_msg(r, out));
+			const struct mesh_record *h = recset_by_key(ov->rs, w.key[i]);
+			if (h != NULL)
+				overlay_send(ov, p, out, record_msg(h, out));
 		}
 		return;
 	case MSG_SEEN:
@@ -390,7 +449,7 @@ read_revocations(struct overlay *ov, uint64_t now)
 }
 
 void
-gossip_maint(struct overlay *ov)
+gossip_maint(struct overlay *ov, bool flush)
 {
 	uint64_t now = (uint64_t)time(NULL), gen;
 	char path[4096];
@@ -405,7 +464,26 @@ gossip_maint(struct overlay *ov)
 		recset_expire(ov->rs, now);
 	}
 	gen = recset_generation(ov->rs);
-	if (gen != ov->saved_gen &&
+	if (gen != ov->exported_gen) {
+		size_t n = recset_count(ov->rs);
+		struct store_rec *recs = calloc(n ? n : 1, sizeof(*recs));
+		if (recs != NULL) {
+			n = recset_export(ov->rs, recs, n, ov->a->conf.ttl);
+			if (store_replace(ov->a->store, SRC_PEER, recs, n,
+			    NULL) == 0) {
+				ov->exported_gen = gen;
+				for (size_t i = 0; i < ov->nfresh; i++)
+					log_info("member %s joined",
+					    ov->fresh[i]);
+				free(ov->fresh);
+				ov->fresh = NULL;
+				ov->nfresh = 0;
+			}
+			free(recs);
+		}
+	}
+	if (gen != ov->saved_gen && (flush ||
+	    overlay_now() - ov->saved_at >= OV_SAVE_MS) &&
 	    state_path(path, sizeof(path), ov->a->conf.state_dir, RECSET_FILE) == 0) {
 		int rc = recset_save(ov->rs, path);
 		if (rc < 0) {
@@ -413,16 +491,7 @@ gossip_maint(struct overlay *ov)
 			log_warn("cannot save %s", path);
 		}
 		ov->saved_gen = gen;
-	}
-	if (gen != ov->exported_gen) {
-		size_t n = recset_count(ov->rs);
-		struct store_rec *recs = calloc(n ? n : 1, sizeof(*recs));
-		if (recs == NULL)
-			return;
-		n = recset_export(ov->rs, recs, n, ov->a->conf.ttl);
-		if (store_replace(ov->a->store, SRC_PEER, recs, n, NULL) == 0)
-			ov->exported_gen = gen;
-		free(recs);
+		ov->saved_at = overlay_now();
 	}
 }
 
@@ -454,7 +523,7 @@ gossip_init(struct overlay *ov)
 		ov->self_refresh = 0;
 	}
 	ov->saved_gen = recset_generation(ov->rs);
-	gossip_maint(ov);
+	gossip_maint(ov, false);
 	return 0;
 }
 
@@ -463,4 +532,7 @@ gossip_free(struct overlay *ov)
 {
 	recset_free(ov->rs);
 	ov->rs = NULL;
+	free(ov->fresh);
+	ov->fresh = NULL;
+	ov->nfresh = 0;
 }

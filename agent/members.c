@@ -3,14 +3,21 @@
  *
  * The failure detector is keepalive-based, not SWIM.  Every member keeps a
  * session with every other one it can reach (overlay.h), and each session
- * sends a keepalive after OV_KEEPALIVE_MS of silence (NAT mappings need
- * that anyway), so "when did I last hear from it" is already measured for
- * free on every link: silent for OV_SUSPECT_MS is suspect, for OV_DEAD_MS
- * dead.  SWIM's indirect probes and suspicion gossip pay off when a full
- * mesh is too costly; at the sizes we keep every record (issue 3) it is
- * not, and a direct detector has no false positives from a slow third
- * party.  A member we never heard from directly is dead to us until a
- * session comes up; one that said goodbye is "left" (overlay/member.h).
+ * sends a keepalive after OV_KEEPALIVE_MS (1 s) of silence (NAT mappings
+ * need that anyway), so "when did I last hear from it" is already measured
+ * for free on every link: silent for OV_SUSPECT_MS (2.5 s) is suspect, for
+ * OV_DEAD_MS (5 s) dead.  SWIM's indirect probes and suspicion gossip pay
+ * off when a full mesh is too costly; at the sizes we keep every record
+ * (issue 3) it is not, and a direct detector has no false positives from
+ * a slow third party.  A wrong "dead" costs little: names keep resolving
+ * from the record, and the member is alive again at its next packet.  A
+ * member we never heard from directly is dead to us until a session comes
+ * up; one that said goodbye is "left" (overlay/member.h).
+ *
+ * Changes are logged when they happen, not when someone asks: the session
+ * timer (overlay_kick) also wakes for the next threshold members_scan
+ * reports, so "member b2 is dead" is written within a millisecond of the
+ * 5 s mark; it is what `meshd` users grep for, like Serf's member events.
  */
 #include "config.h"
 
@@ -20,6 +27,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "log.h"
 #include "overlay.h"
 #include "overlay/member.h"
 
@@ -96,4 +104,36 @@ members_json(struct overlay *ov)
 	}
 	free(v);
 	return arr;
+}
+
+uint64_t
+members_scan(struct overlay *ov, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (size_t i = 0; i < ov->npeers; i++) {
+		struct peer *p = ov->peers[i];
+		enum member_state st;
+		uint64_t t;
+
+		if (p->joiner || p->name[0] == '\0')
+			continue;
+		st = member_state(now, p->last_rx, p->left, OV_SUSPECT_MS,
+		    OV_DEAD_MS);
+		if (st != p->shown) {
+			if (st == MEMBER_SUSPECT || st == MEMBER_DEAD)
+				log_info("member %s is %s: silent for %.1f s",
+				    p->name, member_state_name(st),
+				    (double)(now - p->last_rx) / 1000);
+			else
+				log_info("member %s is %s", p->name,
+				    member_state_name(st));
+			p->shown = st;
+		}
+		t = member_next_change(now, p->last_rx, p->left, OV_SUSPECT_MS,
+		    OV_DEAD_MS);
+		if (t < next)
+			next = t;
+	}
+	return next;
 }

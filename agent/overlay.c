@@ -123,6 +123,7 @@ overlay_peer(struct overlay *ov, const uint8_t pk[static 32], bool create)
 	p->ov = ov;
 	memcpy(p->pk, pk, 32);
 	p->backoff = OV_BACKOFF_MIN_MS;
+	p->shown = MEMBER_DEAD;		/* never heard: its first word is news */
 	ov->peers[ov->npeers++] = p;
 	return p;
 }
@@ -171,7 +172,11 @@ void
 overlay_kick(struct overlay *ov)
 {
 	uint64_t now = overlay_now(), next = session_table_tick(ov->t, now);
-	uint64_t ms = next == UINT64_MAX ? 60000 : next > now ? next - now : 0;
+	uint64_t change = members_scan(ov, now), ms;
+
+	if (change < next)
+		next = change;
+	ms = next == UINT64_MAX ? 60000 : next > now ? next - now : 0;
 
 	ev_timer_start(ov->a->loop, &ov->tick, ms > 60000 ? 60000 : ms,
 	    on_tick, ov);
@@ -349,7 +354,7 @@ on_readable(struct ev_loop *loop, int fd, int events, void *data)
 		}
 		session_table_recv(ov->t, overlay_now(), buf, (size_t)n, &from);
 	}
-	gossip_maint(ov);
+	gossip_maint(ov, false);
 	overlay_kick(ov);
 }
 
@@ -368,7 +373,7 @@ on_maint(struct ev_loop *loop, struct ev_timer *t, void *data)
 
 	peers_maint(ov, overlay_now());
 	gossip_publish(ov, false);
-	gossip_maint(ov);
+	gossip_maint(ov, false);
 	overlay_kick(ov);
 	ev_timer_start(loop, t, OV_MAINT_MS, on_maint, ov);
 }
@@ -504,6 +509,8 @@ overlay_free(struct overlay *ov)
 		if (!ov->peers[i]->joiner && overlay_peer_up(ov->peers[i]))
 			overlay_send(ov, ov->peers[i], bye, sizeof(bye));
 	}
+	if (ov->rs != NULL)
+		gossip_maint(ov, true);
 	peers_free(ov);
 	while (ov->npeers > 0)
 		overlay_peer_drop(ov, ov->peers[0]);

@@ -25,6 +25,7 @@
 
 #include "event.h"
 #include "overlay/identity.h"
+#include "overlay/member.h"
 #include "overlay/cert.h"
 #include "overlay/msg.h"
 #include "overlay/record.h"
@@ -34,9 +35,11 @@
 struct agent;
 struct cpeer;
 
-#define OV_KEEPALIVE_MS		3000	/* keepalive on every member session */
-#define OV_SUSPECT_MS		10000	/* silent this long: suspect */
-#define OV_DEAD_MS		30000	/* silent this long: dead */
+#define OV_KEEPALIVE_MS		1000	/* keepalive on every member session */
+#define OV_SUSPECT_MS		2500	/* silent this long: suspect */
+#define OV_DEAD_MS		5000	/* silent this long: dead */
+#define OV_FANOUT		3	/* second-hand news goes this far */
+#define OV_SAVE_MS		1000	/* at most one records save this often */
 #define OV_MAINT_MS		1000	/* connection manager period */
 #define OV_AE_MS		3000	/* anti-entropy period */
 #define OV_RECORD_LIFETIME	3600	/* seconds a record of ours lives */
@@ -75,6 +78,7 @@ struct peer {
 	socklen_t eplen;
 	bool ep_observed;		/* ep is where it last spoke from */
 	uint64_t last_rx;		/* ms; 0: never */
+	enum member_state shown;	/* as last logged */
 	uint64_t up_since;
 	uint64_t next_try, backoff;	/* connection attempts */
 	unsigned cand;			/* next candidate endpoint to try */
@@ -106,6 +110,10 @@ struct overlay {
 
 	struct recset *rs;
 	uint64_t saved_gen, exported_gen;
+	uint64_t saved_at;		/* ms of the last records save */
+	/* members whose first record came in since the last export */
+	char (*fresh)[MESH_LABEL_MAX + 1];
+	size_t nfresh;
 	struct mesh_record self;
 	bool have_self;
 	uint64_t self_refresh;		/* unix s: republish by then */
@@ -151,7 +159,9 @@ void gossip_recv(struct overlay *ov, struct peer *p, const uint8_t *m,
 void gossip_established(struct overlay *ov, struct peer *p);
 void gossip_publish(struct overlay *ov, bool force);
 void gossip_antientropy(struct overlay *ov);
-void gossip_maint(struct overlay *ov);
+/* Export new records to the name store at once; save them to the state
+ * directory at most every OV_SAVE_MS, or now if flush. */
+void gossip_maint(struct overlay *ov, bool flush);
 void gossip_observed(struct overlay *ov, const struct mesh_endpoint *ep);
 
 /* redeem.c */
@@ -161,5 +171,7 @@ bool redeem_possible(const struct overlay *ov);
 
 /* members.c */
 json_t *members_json(struct overlay *ov);
+/* Log every member whose state changed; the ms of the next change due. */
+uint64_t members_scan(struct overlay *ov, uint64_t now);
 
 #endif

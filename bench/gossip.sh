@@ -6,15 +6,19 @@
 #
 # For each size N: N-1 members run and have converged; then
 #   join: the Nth node's daemon starts (meshd: after `meshctl join`; serf:
-#         `serf agent -join=SEED`); measured until the last member knows it:
-#         meshd: its getaddrinfo("bN.mesh") answers (a poller per member,
-#         every 10 ms, through glibc and the member's own nsswitch.conf);
-#         serf: the member's agent logs "serf: EventMemberJoin: bN" (what
-#         `serf members` shows; event handlers would hear it up to ~3 s
-#         later, the agent coalesces member events);
+#         `serf agent -join=SEED`); measured until the last member knows it,
+#         from the agents' own log lines, stamped in ms as they are written:
+#         meshd "member bN joined" (logged once bN's record is in the name
+#         store, so bN.mesh resolves from then on); serf "serf:
+#         EventMemberJoin: bN" (what `serf members` shows; event handlers
+#         would hear it up to ~3 s later, the agent coalesces member events).
+#         meshd is cross-checked twice: getaddrinfo("bN.mesh") pollers on
+#         three members (every 10 ms, through glibc, the member's own
+#         nsswitch.conf and libnss_mesh) against their log lines, and a
+#         getent on every member afterwards;
 #   dead: a member (b2) is killed with SIGKILL; measured until the last of
-#         the others has it dead (meshd: `members` state "dead", polled every
-#         20 ms; serf: "serf: EventMemberFailed: b2").
+#         the others has it dead (meshd "member b2 is dead"; serf "serf:
+#         EventMemberFailed: b2").
 # Rounds (default 3) start from fresh agents; the table shows the median and
 # the range.  Every agent runs in a network namespace of its own on one
 # bridged segment (tests/netns/lib.sh), so both systems pay real UDP across
@@ -34,11 +38,12 @@ while getopts n:r:s:h o; do
 	n) SIZES=$OPTARG ;;
 	r) ROUNDS=$OPTARG ;;
 	s) SYSTEMS=$OPTARG ;;
-	*) sed -n '2,22p' "$0"; exit 2 ;;
+	*) sed -n '2,28p' "$0"; exit 2 ;;
 	esac
 done
 netns_need python3 perl getent
 netns_paths
+NETNS_STAMP=1	# meshd's log lines carry the ms they were written at
 JOIN_S=${BENCH_JOIN_S:-30} DEAD_S=${BENCH_DEAD_S:-60}
 say() { echo "gossip: $*" >&2; }
 
@@ -108,6 +113,13 @@ latest() {
 		[ "$_v" -gt "$_l" ] && _l=$_v
 	done
 	echo "$_l"
+}
+
+# spread T0 FILE...: every file's time less T0, sorted (BENCH_VERBOSE=1).
+spread() {
+	_s0=$1; shift
+	for _f; do head -n 1 "$_f"; done | awk -v t="$_s0" '/^[0-9]+$/ { print $1 - t }' |
+		sort -n | tr '\n' ' '
 }
 
 # all_written FILE...: every file has its line (a time or "timeout").
@@ -190,6 +202,25 @@ import json, sys
 print(sum(1 for m in json.load(sys.stdin) if m.get("state") == "alive"))' 2>/dev/null)" = "$2" ]
 }
 
+# mesh_first NAME PATTERN OUT: ms of the first meshd.log line matching, into OUT
+mesh_first() {
+	awk -v pat="$2" 'index($0, pat) { print $1; exit }' "$NETNS_DIR/$1/meshd.log" > "$3"
+}
+
+# mesh_wait_log PATTERN NAME...: each NAME's first log line matching,
+# stamped, into NAME/mesh.ev; the files written (by then or "timeout").
+mesh_wait_log() {
+	_pat=$1; shift
+	_files=
+	for _x; do
+		_f=$NETNS_DIR/$_x/mesh.ev
+		rm -f "$_f"
+		wait_until $((JOIN_S * 1000)) eval \
+			'mesh_first '"$_x"' "$_pat" '"$_f"'; [ -s '"$_f"' ]' || echo timeout > "$_f"
+		_files="$_files $_f"
+	done
+}
+
 meshd_round() {	# N -> prints "JOIN_MS DEAD_MS"
 	_n=$1
 	stop_all
@@ -209,40 +240,54 @@ meshd_round() {	# N -> prints "JOIN_MS DEAD_MS"
 	done
 	_i=2
 	while [ "$_i" -lt "$_n" ]; do start_meshd "b$_i"; _i=$((_i + 1)); done
-	for _x in $(nodes | head -n $((_n - 1))); do
+	_members=$(nodes | head -n $((_n - 1)))
+	for _x in $_members; do
 		WAIT_STEP=0.5 wait_until 60000 mesh_alive "$_x" $((_n - 1)) ||
 			say "meshd: $_x did not converge"
 	done
 	node_meshctl "b$_n" join "$_newtok" > /dev/null 2>&1 || say "join b$_n failed"
-	_files=
-	for _x in $(nodes | head -n $((_n - 1))); do
+	# The cross-check: getaddrinfo pollers on the last three members (one
+	# on each of 49 would take both CPUs of this machine, see gossip.md).
+	_polled=$(echo "$_members" | tail -n 3)
+	_pfiles=
+	for _x in $_polled; do
 		node_exec "$_x" python3 "$PROBE" resolve-wait "b$_n.mesh" "$JOIN_S" \
-			> "$NETNS_DIR/$_x/mesh.join" 2>/dev/null &
-		_files="$_files $NETNS_DIR/$_x/mesh.join"
+			> "$NETNS_DIR/$_x/mesh.poll" 2>/dev/null &
+		_pfiles="$_pfiles $NETNS_DIR/$_x/mesh.poll"
 	done
-	sleep 0.5	# the pollers are up and failing
+	sleep 2	# let the convergence chatter die down, as for Serf
 	_t0=$(netns_ms)
 	start_meshd "b$_n"
-	wait_until $((JOIN_S * 1000 + 2000)) all_written $_files
+	# shellcheck disable=SC2086
+	mesh_wait_log "member b$_n joined" $_members
 	# shellcheck disable=SC2086
 	_tj=$(latest $_files)
 	[ "$_tj" = timeout ] || _tj=$((_tj - _t0))
+	# shellcheck disable=SC2086
+	wait_until 5000 all_written $_pfiles
+	_cmp=
+	for _x in $_polled; do
+		_cmp="$_cmp $_x: log $(($(cat "$NETNS_DIR/$_x/mesh.ev") - _t0))"
+		_cmp="$_cmp getaddrinfo $(($(head -n 1 "$NETNS_DIR/$_x/mesh.poll") - _t0)),"
+	done
+	say "meshd join, ms after start:$_cmp"
+	[ -z "${BENCH_VERBOSE:-}" ] || say "meshd join, each member (ms): $(spread "$_t0" $_files)"
+	# And every member resolves it through NSS now, not just its log.
+	_bad=
+	for _x in $_members; do
+		node_exec "$_x" getent hosts "b$_n.mesh" > /dev/null 2>&1 || _bad="$_bad $_x"
+	done
+	[ -z "$_bad" ] || { say "meshd: b$_n.mesh does not resolve on:$_bad"; _tj=timeout; }
 	rss meshd > "$NETNS_DIR/rss.meshd"
 	for _x in $(nodes | head -n "$_n"); do
 		WAIT_STEP=0.5 wait_until 30000 mesh_alive "$_x" "$_n" ||
 			say "meshd: $_x did not see b$_n"
 	done
-	_files=
-	for _x in $(nodes | head -n "$_n"); do
-		[ "$_x" = b2 ] && continue
-		node_exec "$_x" python3 "$PROBE" member-wait b2 dead "$DEAD_S" \
-			"$NETNS_DIR/$_x/meshd.conf" > "$NETNS_DIR/$_x/mesh.dead" 2>/dev/null &
-		_files="$_files $NETNS_DIR/$_x/mesh.dead"
-	done
-	sleep 0.5
+	sleep 2
 	_t0=$(netns_ms)
 	kill_meshd b2
-	wait_until $((DEAD_S * 1000 + 2000)) all_written $_files
+	# shellcheck disable=SC2086
+	mesh_wait_log "member b2 is dead" $(nodes | head -n "$_n" | grep -vx b2)
 	# shellcheck disable=SC2086
 	_td=$(latest $_files)
 	[ "$_td" = timeout ] || _td=$((_td - _t0))

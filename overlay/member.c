@@ -18,6 +18,23 @@ member_state(uint64_t now, uint64_t last_rx, bool left, uint64_t suspect_ms,
 	return MEMBER_DEAD;
 }
 
+uint64_t
+member_next_change(uint64_t now, uint64_t last_rx, bool left,
+    uint64_t suspect_ms, uint64_t dead_ms)
+{
+	switch (member_state(now, last_rx, left, suspect_ms, dead_ms)) {
+	case MEMBER_ALIVE:
+		/* now <= last_rx is alive too: its threshold is still ahead */
+		return last_rx + suspect_ms;
+	case MEMBER_SUSPECT:
+		return last_rx + dead_ms;
+	case MEMBER_DEAD:
+	case MEMBER_LEFT:
+	default:
+		return UINT64_MAX;
+	}
+}
+
 const char *
 member_state_name(enum member_state st)
 {

@@ -24,6 +24,10 @@ enum member_state {
  * none; left: its last word was a goodbye. */
 enum member_state member_state(uint64_t now, uint64_t last_rx, bool left,
     uint64_t suspect_ms, uint64_t dead_ms);
+/* When member_state will next change with nothing heard: the ms of the
+ * next threshold, or UINT64_MAX if none is ahead (dead, left). */
+uint64_t member_next_change(uint64_t now, uint64_t last_rx, bool left,
+    uint64_t suspect_ms, uint64_t dead_ms);
 /* "alive", "suspect", "dead", "left". */
 const char *member_state_name(enum member_state st);
 

@@ -259,16 +259,26 @@ recset_add(struct recset *s, const struct mesh_record *r, uint64_t now)
 }
 
 enum vr
-recset_add_wire(struct recset *s, const uint8_t *buf, size_t len, uint64_t now)
+recset_add_wire(struct recset *s, const uint8_t *buf, size_t len, uint64_t now,
+    struct mesh_record *out, bool *isnew)
 {
 	struct mesh_record r;
+	bool held;
 	enum vr v;
 
+	if (isnew != NULL)
+		*isnew = false;
 	if ((v = record_decode(buf, len, &r)) != VR_OK) {
 		s->ctr.rejected[v]++;
 		return v;
 	}
-	return recset_add(s, &r, now);
+	if (out != NULL)
+		*out = r;
+	find_key(s, r.cert.node_pk, &held);
+	v = recset_add(s, &r, now);
+	if (isnew != NULL)
+		*isnew = v == VR_OK && !held;
+	return v;
 }
 
 static size_t

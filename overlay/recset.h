@@ -75,10 +75,12 @@ struct recset;
 struct recset *recset_new(const uint8_t ca_pk[static MESH_KEY_LEN], size_t max);
 void recset_free(struct recset *s);
 
-/* Offer a record (decoded, or in wire form).  VR_OK when kept. */
+/* Offer a record (decoded, or in wire form).  VR_OK when kept; isnew
+ * (may be NULL) then says whether its key was not held before, and a
+ * wire-form offer that decodes leaves the record in *out (may be NULL). */
 enum vr recset_add(struct recset *s, const struct mesh_record *r, uint64_t now);
 enum vr recset_add_wire(struct recset *s, const uint8_t *buf, size_t len,
-    uint64_t now);
+    uint64_t now, struct mesh_record *out, bool *isnew);
 
 /* Offer a revocation; on VR_OK every held record it covers is dropped. */
 enum vr recset_revoke(struct recset *s, const struct mesh_revocation *rv,

@@ -242,6 +242,16 @@ START_TEST(member_states)
 	/* a goodbye wins over every timer, until the member speaks again */
 	ck_assert_int_eq(member_state(T, T, true, S, D), MEMBER_LEFT);
 	ck_assert_int_eq(member_state(T, 0, true, S, D), MEMBER_LEFT);
+	/* the next change is exactly where member_state flips */
+	ck_assert_uint_eq(member_next_change(T, T, false, S, D), T + S);
+	ck_assert_int_eq(member_state(T + S - 1, T, false, S, D), MEMBER_ALIVE);
+	ck_assert_int_eq(member_state(T + S, T, false, S, D), MEMBER_SUSPECT);
+	ck_assert_uint_eq(member_next_change(T, T - S, false, S, D), T - S + D);
+	ck_assert_int_eq(member_state(T - S + D, T - S, false, S, D), MEMBER_DEAD);
+	ck_assert_uint_eq(member_next_change(T, T + 5, false, S, D), T + 5 + S);
+	ck_assert_uint_eq(member_next_change(T, T - D, false, S, D), UINT64_MAX);
+	ck_assert_uint_eq(member_next_change(T, 0, false, S, D), UINT64_MAX);
+	ck_assert_uint_eq(member_next_change(T, T, true, S, D), UINT64_MAX);
 	ck_assert_str_eq(member_state_name(MEMBER_ALIVE), "alive");
 	ck_assert_str_eq(member_state_name(MEMBER_SUSPECT), "suspect");
 	ck_assert_str_eq(member_state_name(MEMBER_DEAD), "dead");

@@ -48,8 +48,9 @@ START_TEST(add_and_lookup)
 {
 	struct recset *s = recset_new(ca.pk, 0);
 	struct key a, b;
-	struct mesh_record ra, rb;
+	struct mesh_record ra, rb, got;
 	uint8_t w[RECORD_WIRE_LEN];
+	bool isnew;
 
 	key_new(&a);
 	key_new(&b);
@@ -57,14 +58,24 @@ START_TEST(add_and_lookup)
 	record_for(&rb, &ca, &b, "beta", 1);
 	ck_assert_int_eq(recset_add(s, &ra, NOW), VR_OK);
 	record_encode(&rb, w);
-	ck_assert_int_eq(recset_add_wire(s, w, sizeof(w), NOW), VR_OK);
+	ck_assert_int_eq(recset_add_wire(s, w, sizeof(w), NOW, &got, &isnew), VR_OK);
+	ck_assert(isnew);
+	ck_assert_mem_eq(got.cert.node_pk, b.pk, MESH_KEY_LEN);
+	/* the same again: held, so neither kept nor new */
+	ck_assert_int_eq(recset_add_wire(s, w, sizeof(w), NOW, &got, &isnew), VR_DUP);
+	ck_assert(!isnew);
+	/* a newer one of a held key is kept, and not new */
+	record_for(&rb, &ca, &b, "beta", 2);
+	record_encode(&rb, w);
+	ck_assert_int_eq(recset_add_wire(s, w, sizeof(w), NOW, NULL, &isnew), VR_OK);
+	ck_assert(!isnew);
 	ck_assert_uint_eq(recset_count(s), 2);
 	ck_assert_ptr_nonnull(recset_by_key(s, a.pk));
 	ck_assert_str_eq(recset_by_name(s, "BETA")->cert.name, "beta");
 	ck_assert_ptr_null(recset_by_name(s, "gamma"));
 	ck_assert_ptr_null(recset_by_name(s, "bad_name"));
-	ck_assert_uint_eq(recset_counters(s)->accepted, 2);
-	ck_assert_int_eq(recset_add_wire(s, w, 10, NOW), VR_FORMAT);
+	ck_assert_uint_eq(recset_counters(s)->accepted, 3);
+	ck_assert_int_eq(recset_add_wire(s, w, 10, NOW, NULL, NULL), VR_FORMAT);
 	ck_assert_uint_eq(recset_counters(s)->rejected[VR_FORMAT], 1);
 	recset_free(s);
 	recset_free(NULL);

@@ -91,7 +91,7 @@ fuzz_record(const uint8_t *d, size_t n)
 	(void)record_verify(&r, ca_pk, NULL, NOW);
 	s = recset_new(ca_pk, 4);
 	(void)recset_add(s, &r, NOW);
-	(void)recset_add_wire(s, d, n, NOW);
+	(void)recset_add_wire(s, d, n, NOW, NULL, NULL);
 	recset_free(s);
 }
 

@@ -358,6 +358,8 @@ _alive() {
 meshd_pid() { cat "$NETNS_DIR/$1/meshd.pid" 2>/dev/null; }
 
 # start_meshd NAME: start it in the node and wait for its NSS socket.
+# NETNS_STAMP=1: each line of meshd.log starts with the unix ms it was
+# written at (bench/gossip.sh times Serf's log the same way).
 start_meshd() {
 	_d=$NETNS_DIR/$1
 	[ -f "$_d/meshd.conf" ] || node_conf "$1"
@@ -365,10 +367,16 @@ start_meshd() {
 	# shellcheck disable=SC2016
 	# The redirections cover the background subshell too: it lives as
 	# long as meshd and must not hold our caller's stdout (a pipe).
-	{
+	if [ -n "${NETNS_STAMP:-}" ]; then
+		[ -f "$NETNS_DIR/stamp.pl" ] || echo 'use Time::HiRes qw(time); $| = 1;
+while (<STDIN>) { printf "%d %s", time * 1000, $_ }' > "$NETNS_DIR/stamp.pl"
+		node_exec "$1" bash -c 'echo $$ > "$1"
+			exec "$2" -c "$3" 2> >(exec perl "$4")' meshd \
+			"$_d/meshd.pid" "$MESHD" "$_d/meshd.conf" "$NETNS_DIR/stamp.pl"
+	else
 		node_exec "$1" sh -c 'echo $$ > "$1"; exec "$2" -c "$3"' meshd \
 			"$_d/meshd.pid" "$MESHD" "$_d/meshd.conf"
-	} < /dev/null >> "$_d/meshd.log" 2>&1 &
+	fi < /dev/null >> "$_d/meshd.log" 2>&1 &
 	echo $! > "$_d/meshd.job"
 	_root=/proc/$(_pid "$1")/root
 	for _ in $(seq 1 200); do
