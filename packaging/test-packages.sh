@@ -343,7 +343,7 @@ run)
 	addr=$(meshctl init --name testnode)
 	case $addr in fd6d:*) ;; *) die "meshctl init printed '$addr'" ;; esac
 	check_state /var/lib/mesh
-	ok "meshctl init (as root) -> $addr; $(ls /var/lib/mesh | xargs):" \
+	ok "meshctl init (as root) -> $addr; $(cd /var/lib/mesh && echo *):" \
 	    "mesh:mesh, keys 0600, all readable by mesh"
 	start_meshd a
 	a_pid=$meshd_pid
@@ -412,7 +412,7 @@ run)
 
 	out=$(on b meshctl join "$tok" 2>&1) || die "meshctl join on b: $out"
 	check_state /tmp/b/state
-	ok "b: meshctl join (as root): $out; $(ls /tmp/b/state | xargs): mesh:mesh"
+	ok "b: meshctl join (as root): $out; $(cd /tmp/b/state && echo *): mesh:mesh"
 	start_meshd b
 	b_pid=$meshd_pid
 	uid=$(awk '/^Uid:/ { print $2 }' "/proc/$b_pid/status")
