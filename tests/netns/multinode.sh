@@ -179,6 +179,12 @@ for n in node1 node2 node4 node5 natnode; do
 		bad "$n does not see node3 dead within $DEAD_MS ms (state: $(state_of "$n" node3))"
 	fi
 done
+logged=
+for n in node1 node2 node4 node5 natnode; do
+	grep -q "member node3 is dead" "$NETNS_DIR/$n/meshd.log" && logged="$logged $n"
+done
+check "each one logged 'member node3 is dead' (${logged# })" \
+	[ "$logged" = " node1 node2 node4 node5 natnode" ]
 start_meshd node3
 t_back=$(netns_ms)
 for n in node1 node2 node4 node5 natnode; do
