@@ -192,6 +192,18 @@ cb_send(void *ctx, struct session *s, const uint8_t *pkt, size_t len)
 
 	if (p == NULL || p->eplen == 0)
 		return;
+	if (p->nprobe > 0 && len > 0 && pkt[0] == WIRE_INITIATION) {
+		/* Not heard where it is yet: every candidate at once. */
+		for (size_t i = 0; i < p->nprobe; i++) {
+			const struct sockaddr_storage *sa = &p->probe[i];
+			if (sendto(ov->fd, pkt, len, MSG_DONTWAIT,
+			    (const struct sockaddr *)sa, sa->ss_family ==
+			    AF_INET ? sizeof(struct sockaddr_in) :
+			    sizeof(struct sockaddr_in6)) < 0)
+				ov->c.send_errors++;
+		}
+		return;
+	}
 	if (sendto(ov->fd, pkt, len, MSG_DONTWAIT, (struct sockaddr *)&p->ep,
 	    p->eplen) < 0)
 		ov->c.send_errors++;
@@ -292,6 +304,7 @@ cb_seen(void *ctx, struct session *s, const void *src)
 	p->left = false;
 	if (sa == NULL)
 		return;
+	p->nprobe = 0;		/* it answered: we know where it is */
 	if (!p->ep_observed || p->eplen == 0 ||
 	    memcmp(&p->ep, sa, sizeof(p->ep)) != 0) {
 		memcpy(&p->ep, sa, sizeof(p->ep));

@@ -45,7 +45,8 @@ struct cpeer;
 #define OV_RECORD_LIFETIME	3600	/* seconds a record of ours lives */
 #define OV_RECORD_REFRESH	1200	/* republish when this little is left */
 #define OV_BACKOFF_MIN_MS	1000
-#define OV_BACKOFF_MAX_MS	30000
+#define OV_BACKOFF_MAX_MS	8000
+#define OV_PROBE_MAX		12	/* endpoints one handshake goes to */
 #define OV_OBSERVED_MAX		2
 #define OV_CERT_LIFETIME	(365 * 86400ULL)
 #define OV_JOINERS_MAX		64	/* join sessions at once */
@@ -81,7 +82,10 @@ struct peer {
 	enum member_state shown;	/* as last logged */
 	uint64_t up_since;
 	uint64_t next_try, backoff;	/* connection attempts */
-	unsigned cand;			/* next candidate endpoint to try */
+	/* Not yet heard where it is: its handshake initiations go to all of
+	 * these at once, and the first answer decides (cb_seen). */
+	struct sockaddr_storage probe[OV_PROBE_MAX];
+	size_t nprobe;
 };
 
 struct overlay {

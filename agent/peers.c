@@ -3,9 +3,12 @@
  *
  * Every member in the record set gets a session (the full mesh described
  * in overlay.h).  A session that is not up, or whose peer fell silent, is
- * retried with exponential backoff (1 s doubling to 30 s), each attempt at
- * the next candidate endpoint: the peer's record endpoints (configured and
- * observed), then the addresses of the `peer =` lines and the peers file.
+ * retried with exponential backoff (1 s doubling to 8 s).  Each attempt
+ * sends the handshake initiation to every candidate endpoint at once (up
+ * to OV_PROBE_MAX): the peer's record endpoints (configured and observed),
+ * then the addresses of the `peer =` lines and the peers file.  The first
+ * answer decides where the session goes; trying them one per attempt took
+ * minutes for a member that moved, once the backoff had grown.
  * A configured peer carries no key, so its addresses are tried for every
  * member not yet reached; a handshake meant for another key dies at the
  * receiver's mac1 check, which costs it a hash.  Where the peer last spoke
@@ -230,25 +233,27 @@ try_connect(struct overlay *ov, struct peer *p, uint64_t now)
 {
 	struct mesh_endpoint ep;
 	struct sockaddr_storage sa;
-	socklen_t sl = 0;
+	socklen_t sl;
 
 	/* Where it last spoke from stays while it keeps speaking. */
 	if (!(p->ep_observed && p->last_rx != 0 &&
 	    now - p->last_rx < OV_SUSPECT_MS)) {
-		for (size_t tries = 0; tries < 2 * MESH_EP_MAX + 8 && sl == 0;
-		    tries++) {
-			if (!candidate(ov, p, p->cand, &ep)) {
-				if (p->cand == 0)
-					break;	/* no candidate at all */
-				p->cand = 0;
-				continue;
-			}
-			p->cand++;
-			sl = overlay_ep_to_sa(ov, &ep, &sa);
+		p->nprobe = 0;
+		for (size_t k = 0; p->nprobe < OV_PROBE_MAX &&
+		    candidate(ov, p, k, &ep); k++) {
+			bool dup = false;
+			if ((sl = overlay_ep_to_sa(ov, &ep, &sa)) == 0)
+				continue;	/* a family we cannot send to */
+			for (size_t i = 0; i < p->nprobe; i++)
+				dup |= memcmp(&p->probe[i], &sa, sizeof(sa)) == 0;
+			if (!dup)
+				p->probe[p->nprobe++] = sa;
 		}
-		if (sl != 0) {
-			p->ep = sa;
-			p->eplen = sl;
+		if (p->nprobe > 0) {
+			p->ep = p->probe[0];
+			p->eplen = p->ep.ss_family == AF_INET ?
+			    sizeof(struct sockaddr_in) :
+			    sizeof(struct sockaddr_in6);
 			p->ep_observed = false;
 		}
 	}

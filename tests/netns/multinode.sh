@@ -6,7 +6,9 @@
 #   segment.  node1 runs `meshctl init`; the others join with invite tokens.
 #   Then: every node resolves every name through getent; `meshctl members
 #   --json` shows all six alive everywhere; a killed node is seen dead by all
-#   others; restarted, it is alive and resolvable again; random, replayed,
+#   others; restarted, it is alive and resolvable again; a node cut off from
+#   the network is seen dead and comes back when the network does; a node
+#   renumbered under its running meshd is found at its new address; random, replayed,
 #   truncated and bit-flipped packets at node2's UDP port (from evil, and
 #   replays spoofed from their real senders) move nothing but drop counters.
 #
@@ -27,7 +29,7 @@ MEMBERS="node1 node2 node3 node4 node5 natnode"
 pass=0 failed=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
-check() { desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; fi; }
+check() { desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; return 1; fi; }
 logs() {
 	for n in $MEMBERS; do
 		echo "--- $n: meshd.log (last 15 lines)"
@@ -202,6 +204,77 @@ else
 	bad "after the restart, missing:$MISSING"
 fi
 
+# --- the network goes away and comes back -------------------------------------------
+# node4 loses every packet both ways (a firewall in its namespace, as a
+# pulled cable or a dead Wi-Fi would), long enough to be seen dead; then the
+# network returns and nothing is restarted.
+cut_off() {	# not "cut": lib.sh uses cut(1)
+	node_exec node4 nft -f - <<'EOT'
+table inet mn_cut {
+	chain in { type filter hook input priority -10; policy drop; }
+	chain out { type filter hook output priority -10; policy drop; }
+}
+EOT
+}
+if command -v nft > /dev/null 2>&1 && cut_off; then
+	t_cut=$(netns_ms)
+	if wait_until "$DEAD_MS" eval '[ "$(state_of node1 node4)" = dead ]'; then
+		ok "node4 cut off: node1 sees it dead $(($(netns_ms) - t_cut)) ms later"
+	else
+		bad "node4 cut off: node1 still sees it $(state_of node1 node4)"
+	fi
+	node_exec node4 nft delete table inet mn_cut
+	t_back=$(netns_ms)
+	if wait_until "$ALIVE_MS" all_alive node4 && wait_until "$ALIVE_MS" eval \
+		'for n in $MEMBERS; do [ "$(state_of $n node4)" = alive ] || [ $n = node4 ] || exit 1; done'; then
+		ok "the network is back: node4 and every member see each other alive ($(($(netns_ms) - t_back)) ms)"
+	else
+		bad "the network is back, but not every session came back"
+	fi
+else
+	bad "cannot cut node4 off with nft"
+fi
+
+# --- an address changes --------------------------------------------------------------
+# node5 is renumbered under its running meshd (DHCP gave it another lease):
+# its sessions roam to the new address, and its record follows.
+old5=$(node_ip node5)
+new5=${old5%.*}.$((${old5##*.} + 100))
+new6=
+v6=$(node_exec node5 ip -6 -o addr show dev eth0 scope global | awk '{ print $4 }')
+# Old one out first: deleting a primary address takes its secondaries along.
+node_exec node5 ip addr del "$old5/24" dev eth0
+node_exec node5 ip addr add "$new5/24" dev eth0
+if [ -n "$v6" ]; then	# the segment is dual-stack: a new v6 address too
+	new6=${v6%::*}::$((${old5##*.} + 100))
+	node_exec node5 ip -6 addr add "$new6/64" dev eth0 nodad
+	node_exec node5 ip -6 addr del "$v6" dev eth0
+fi
+t_move=$(netns_ms)
+endpoint_of() {	# VIEWER NAME
+	members_json "$1" | python3 -c '
+import json, sys
+for m in json.load(sys.stdin):
+    if m.get("name") in (sys.argv[1], sys.argv[1] + ".mesh"):
+        print(m.get("endpoint"))' "$2"
+}
+moved() {
+	for n in $MEMBERS; do
+		[ "$n" = node5 ] && continue
+		[ "$(state_of "$n" node5)" = alive ] || return 1
+		# natnode sees node5 through the NAT: still its LAN address
+		[ "$n" = natnode ] || endpoint_of "$n" node5 |
+			grep -qE "^($new5|\[${new6:-none}\]):" || return 1
+	done
+}
+if wait_until "$ALIVE_MS" moved; then
+	ok "node5 moved $old5 -> $new5: every member has it alive at the new address ($(($(netns_ms) - t_move)) ms)"
+else
+	bad "node5 moved $old5 -> $new5, but not every member found it there:"
+	for n in $MEMBERS; do echo "#   $n has node5 $(state_of "$n" node5) at $(endpoint_of "$n" node5)"; done
+fi
+echo "$new5" > "$NETNS_DIR/node5/ip"
+
 # --- hostile packets at node2 ------------------------------------------------------
 # Capture what members send node2 for a while (a restart of node4 makes
 # fresh handshakes too), then: random datagrams of many sizes from evil,
@@ -232,7 +305,8 @@ echo "# counters that moved on node2:"
 join "$NETNS_DIR/counters.before" "$NETNS_DIR/counters.after" 2>/dev/null |
 	awk '$2 != $3 { printf "#   %s %s -> %s\n", $1, $2, $3 }'
 for n in $MEMBERS; do
-	check "after the junk, $n still sees all 6 alive" all_alive "$n"
+	check "after the junk, $n still sees all 6 alive" all_alive "$n" ||
+		node_meshctl "$n" members | sed 's/^/#   /'
 done
 check "after the junk, every name still resolves everywhere" all_resolve
 [ -z "$MISSING" ] || echo "# missing:$MISSING"
