@@ -125,6 +125,8 @@ members_scan(struct overlay *ov, uint64_t now)
 				log_info("member %s is %s: silent for %.1f s",
 				    p->name, member_state_name(st),
 				    (double)(now - p->last_rx) / 1000);
+			else if (st == MEMBER_LEFT)
+				log_info("member %s left", p->name);
 			else
 				log_info("member %s is %s", p->name,
 				    member_state_name(st));
