@@ -24,6 +24,7 @@ conf_init(struct conf *c)
 	c->control_socket = strdup(MESH_CONTROL_SOCKET);
 	c->log_level = LOG_LVL_INFO;
 	c->ttl = 60;
+	c->dead_after = CONF_DEAD_AFTER_DEFAULT;
 	snprintf(c->listen, sizeof(c->listen), "%s", CONF_LISTEN_DEFAULT);
 	if (c->state_dir == NULL || c->nss_socket == NULL ||
 	    c->control_socket == NULL) {
@@ -250,6 +251,28 @@ add_peer(struct conf_parser *p, const char *v, size_t vl)
 	return 0;
 }
 
+/* A whole number of seconds from min to max, the value [v, end). */
+static bool
+seconds(const char *v, const char *end, unsigned long min, unsigned long max,
+    uint32_t *out)
+{
+	char num[16];
+	unsigned long t;
+	char *ep;
+
+	if ((size_t)(end - v) >= sizeof(num))
+		return false;
+	memcpy(num, v, (size_t)(end - v));
+	num[end - v] = '\0';
+	errno = 0;
+	t = strtoul(num, &ep, 10);
+	if (errno != 0 || *ep != '\0' || num[0] < '0' || num[0] > '9' ||
+	    t < min || t > max)
+		return false;
+	*out = (uint32_t)t;
+	return true;
+}
+
 static int
 key_is(const char *k, size_t kl, const char *want)
 {
@@ -328,23 +351,20 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 		return 0;
 	}
 	if (key_is(k, kl, "ttl")) {
-		char num[16];
-		unsigned long t;
-		char *ep;
-		if ((size_t)(end - v) >= sizeof(num))
+		if (!seconds(v, end, 0, 86400, &p->conf->ttl))
 			return fail(p, "ttl must be a number of seconds, 0 to 86400");
-		memcpy(num, v, (size_t)(end - v));
-		num[end - v] = '\0';
-		errno = 0;
-		t = strtoul(num, &ep, 10);
-		if (errno != 0 || *ep != '\0' || num[0] < '0' || num[0] > '9' ||
-		    t > 86400)
-			return fail(p, "ttl must be a number of seconds, 0 to 86400");
-		p->conf->ttl = (uint32_t)t;
+		return 0;
+	}
+	if (key_is(k, kl, "dead_after")) {
+		if (!seconds(v, end, CONF_DEAD_AFTER_MIN, CONF_DEAD_AFTER_MAX,
+		    &p->conf->dead_after))
+			return fail(p, "dead_after must be a number of seconds, "
+			    "%d to %d", CONF_DEAD_AFTER_MIN, CONF_DEAD_AFTER_MAX);
 		return 0;
 	}
 	return fail(p, "unknown key '%.*s' (known: state_dir, nss_socket, "
-	    "control_socket, log_level, ttl, listen, peer, host)", (int)(kl > 64 ? 64 : kl), k);
+	    "control_socket, log_level, ttl, dead_after, listen, peer, host)",
+	    (int)(kl > 64 ? 64 : kl), k);
 }
 
 int

@@ -26,12 +26,19 @@ struct conf_host {
 	unsigned line;
 };
 
+/* dead_after: keepalives every fifth of it (at least 1 s, at most 10 s,
+ * for NAT mappings), suspect after half of it. */
+#define CONF_DEAD_AFTER_DEFAULT	5
+#define CONF_DEAD_AFTER_MIN	2
+#define CONF_DEAD_AFTER_MAX	3600
+
 struct conf {
 	char *state_dir;
 	char *nss_socket;
 	char *control_socket;
 	int log_level;			/* enum log_level */
 	uint32_t ttl;			/* seconds, for answers from the store */
+	uint32_t dead_after;		/* seconds of silence: a member is dead */
 	struct conf_host *hosts;
 	size_t nhosts;
 	char listen[CONF_HOSTPORT_MAX];	/* UDP, "[::]:51830" form */

@@ -3,10 +3,10 @@
  *
  * The failure detector is keepalive-based, not SWIM.  Every member keeps a
  * session with every other one it can reach (overlay.h), and each session
- * sends a keepalive after OV_KEEPALIVE_MS (1 s) of silence (NAT mappings
- * need that anyway), so "when did I last hear from it" is already measured
- * for free on every link: silent for OV_SUSPECT_MS (2.5 s) is suspect, for
- * OV_DEAD_MS (5 s) dead.  SWIM's indirect probes and suspicion gossip pay
+ * sends a keepalive after a fifth of `dead_after` (meshd.conf; 1 s by
+ * default) of silence (NAT mappings need that anyway), so "when did I last
+ * hear from it" is already measured for free on every link: silent for half
+ * of dead_after (2.5 s) is suspect, for dead_after (5 s) dead.  SWIM's indirect probes and suspicion gossip pay
  * off when a full mesh is too costly; at the sizes we keep every record
  * (issue 3) it is not, and a direct detector has no false positives from
  * a slow third party.  A wrong "dead" costs little: names keep resolving
@@ -17,7 +17,7 @@
  * Changes are logged when they happen, not when someone asks: the session
  * timer (overlay_kick) also wakes for the next threshold members_scan
  * reports, so "member b2 is dead" is written within a millisecond of the
- * 5 s mark; it is what `meshd` users grep for, like Serf's member events.
+ * dead_after mark; it is what `meshd` users grep for, like Serf's member events.
  */
 #include "config.h"
 
@@ -90,7 +90,7 @@ members_json(struct overlay *ov)
 		} else {
 			uint64_t lr = p != NULL ? p->last_rx : 0;
 			state = member_state_name(member_state(now, lr,
-			    p != NULL && p->left, OV_SUSPECT_MS, OV_DEAD_MS));
+			    p != NULL && p->left, ov->suspect_ms, ov->dead_ms));
 			if (p != NULL && overlay_peer_up(p) &&
 			    strcmp(state, "alive") == 0)
 				via = "direct";
@@ -118,8 +118,8 @@ members_scan(struct overlay *ov, uint64_t now)
 
 		if (p->joiner || p->name[0] == '\0')
 			continue;
-		st = member_state(now, p->last_rx, p->left, OV_SUSPECT_MS,
-		    OV_DEAD_MS);
+		st = member_state(now, p->last_rx, p->left, ov->suspect_ms,
+		    ov->dead_ms);
 		if (st != p->shown) {
 			if (st == MEMBER_SUSPECT || st == MEMBER_DEAD)
 				log_info("member %s is %s: silent for %.1f s",
@@ -132,8 +132,8 @@ members_scan(struct overlay *ov, uint64_t now)
 				    member_state_name(st));
 			p->shown = st;
 		}
-		t = member_next_change(now, p->last_rx, p->left, OV_SUSPECT_MS,
-		    OV_DEAD_MS);
+		t = member_next_change(now, p->last_rx, p->left, ov->suspect_ms,
+		    ov->dead_ms);
 		if (t < next)
 			next = t;
 	}

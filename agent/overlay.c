@@ -296,7 +296,7 @@ cb_seen(void *ctx, struct session *s, const void *src)
 			p->cert = ov->admit_cert;
 			p->have_cert = true;
 			memcpy(p->name, p->cert.name, sizeof(p->name));
-			session_set_keepalive(s, OV_KEEPALIVE_MS);
+			session_set_keepalive(s, ov->keepalive_ms);
 		}
 		ov->admit_pending = false;
 	}
@@ -464,6 +464,10 @@ overlay_new(struct agent *a)
 		return NULL;
 	ov->a = a;
 	ov->fd = ov->resolve_pipe[0] = ov->resolve_pipe[1] = -1;
+	ov->dead_ms = (uint64_t)a->conf.dead_after * 1000;
+	ov->suspect_ms = ov->dead_ms / 2;
+	ov->keepalive_ms = ov->dead_ms / 5 < 1000 ? 1000 :
+	    ov->dead_ms / 5 > 10000 ? 10000 : ov->dead_ms / 5;
 	cb.ctx = ov;
 	if ((rc = state_read_cert(a->conf.state_dir, &ov->cert)) < 0) {
 		log_warnx("%s/%s: %s: the overlay stays off (a node made by an "

@@ -35,9 +35,6 @@
 struct agent;
 struct cpeer;
 
-#define OV_KEEPALIVE_MS		1000	/* keepalive on every member session */
-#define OV_SUSPECT_MS		2500	/* silent this long: suspect */
-#define OV_DEAD_MS		5000	/* silent this long: dead */
 #define OV_FANOUT		3	/* second-hand news goes this far */
 #define OV_SAVE_MS		1000	/* at most one records save this often */
 #define OV_MAINT_MS		1000	/* connection manager period */
@@ -99,6 +96,9 @@ struct overlay {
 	bool bound_one;
 	struct mesh_endpoint bound;
 	struct session_table *t;
+	/* The failure detector, from dead_after (conf.h): by default a
+	 * keepalive after 1 s of silence, suspect at 2.5 s, dead at 5 s. */
+	uint64_t keepalive_ms, suspect_ms, dead_ms;
 	struct ev_timer tick, maint, ae;
 	struct mesh_cert cert;
 	struct peer **peers;

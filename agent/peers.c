@@ -237,7 +237,7 @@ try_connect(struct overlay *ov, struct peer *p, uint64_t now)
 
 	/* Where it last spoke from stays while it keeps speaking. */
 	if (!(p->ep_observed && p->last_rx != 0 &&
-	    now - p->last_rx < OV_SUSPECT_MS)) {
+	    now - p->last_rx < ov->suspect_ms)) {
 		p->nprobe = 0;
 		for (size_t k = 0; p->nprobe < OV_PROBE_MAX &&
 		    candidate(ov, p, k, &ep); k++) {
@@ -290,12 +290,12 @@ peers_maint(struct overlay *ov, uint64_t now)
 				continue;
 			}
 			session_set_user(p->s, p);
-			session_set_keepalive(p->s, OV_KEEPALIVE_MS);
+			session_set_keepalive(p->s, ov->keepalive_ms);
 		}
 	}
 	for (size_t i = 0; i < ov->npeers; i++) {
 		struct peer *p = ov->peers[i];
-		bool quiet = p->last_rx == 0 || now - p->last_rx >= OV_SUSPECT_MS;
+		bool quiet = p->last_rx == 0 || now - p->last_rx >= ov->suspect_ms;
 
 		if (p->joiner) {
 			/* Answered: a little longer, for a lost answer's retry. */
@@ -309,7 +309,7 @@ peers_maint(struct overlay *ov, uint64_t now)
 		}
 		if ((p->have_cert && revset_check(recset_revocations(ov->rs),
 		    &p->cert)) || (recset_by_key(ov->rs, p->pk) == NULL &&
-		    p->last_rx != 0 && now - p->last_rx > 2 * OV_DEAD_MS)) {
+		    p->last_rx != 0 && now - p->last_rx > 2 * ov->dead_ms)) {
 			overlay_peer_drop(ov, p);	/* revoked or expired */
 			i--;
 			continue;

@@ -23,6 +23,7 @@ START_TEST(defaults)
 	ck_assert_str_eq(c.control_socket, MESH_CONTROL_SOCKET);
 	ck_assert_int_eq(c.log_level, LOG_LVL_INFO);
 	ck_assert_uint_eq(c.ttl, 60);
+	ck_assert_uint_eq(c.dead_after, 5);
 	ck_assert_uint_eq(c.nhosts, 0);
 	ck_assert_int_eq(parse(""), 0);
 	ck_assert_uint_eq(c.ttl, 60);
@@ -86,6 +87,10 @@ START_TEST(every_level_and_ttl)
 	ck_assert_uint_eq(c.ttl, 86400);
 	ck_assert_int_eq(parse("ttl=7\r\n"), 0);
 	ck_assert_uint_eq(c.ttl, 7);
+	ck_assert_int_eq(parse("dead_after = 2\n"), 0);
+	ck_assert_uint_eq(c.dead_after, 2);
+	ck_assert_int_eq(parse("dead_after=3600 # an hour\n"), 0);
+	ck_assert_uint_eq(c.dead_after, 3600);
 	/* The last setting wins. */
 	ck_assert_int_eq(parse("state_dir = /a\nstate_dir = /b\n"), 0);
 	ck_assert_str_eq(c.state_dir, "/b");

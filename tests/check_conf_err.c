@@ -193,6 +193,21 @@ START_TEST(err_ttl)
 }
 END_TEST
 
+START_TEST(err_dead_after)
+{
+	static const char *bad_values[] = {
+		"0", "1", "3601", "-5", "5s", "", "4294967301",
+	};
+	char text[64];
+
+	for (size_t i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++) {
+		snprintf(text, sizeof(text), "\ndead_after = %s\n", bad_values[i]);
+		bad(text, 2, bad_values[i][0] == '\0' ? "'dead_after' needs a value" :
+		    "dead_after must be a number of seconds, 2 to 3600");
+	}
+}
+END_TEST
+
 TCase *
 conf_errors_tcase(void)
 {
@@ -212,5 +227,6 @@ conf_errors_tcase(void)
 	tcase_add_test(tc, err_relative_path);
 	tcase_add_test(tc, err_log_level);
 	tcase_add_test(tc, err_ttl);
+	tcase_add_test(tc, err_dead_after);
 	return tc;
 }

@@ -64,6 +64,8 @@ state_dir = $tmp/n$i/state
 log_level = debug
 CONF
 done
+# n2 gives up on a silent member sooner than the default 5 s.
+echo "dead_after = 3" >> "$tmp/n2/meshd.conf"
 
 # node_run I CMD...: in node I's namespaces (once its meshd runs, the
 # mount namespace with its private /run/mesh).
@@ -188,6 +190,12 @@ check "restarted n2 resolves n3.mesh at once (from its saved records)" resolves 
 last=$NODES
 kill -9 "$(cat "$tmp/n$last.pid")"; rm -f "$tmp/n$last.pid"
 check "n1 sees n$last dead" wait_state 1 "$last" dead 45
+check "n2 (dead_after = 3) sees n$last dead" wait_state 2 "$last" dead 45
+# (the loop may wake a little late on a loaded machine: 3.0 or 3.1 s)
+check "n1 logged it dead at the default 5 s of silence" \
+	grep -q "member n$last is dead: silent for 5\.[0-9] s" "$tmp/n1/log"
+check "n2 logged it dead at its own 3 s" \
+	grep -q "member n$last is dead: silent for 3\.[0-9] s" "$tmp/n2/log"
 start_node "$last"
 check "n1 sees n$last alive again" wait_state 1 "$last" alive 20
 check "n$last resolves every name after its restart" all_resolve
