@@ -8,7 +8,8 @@
 #   --json` shows all six alive everywhere; a killed node is seen dead by all
 #   others; restarted, it is alive and resolvable again; a node cut off from
 #   the network is seen dead and comes back when the network does; a node
-#   renumbered under its running meshd is found at its new address; random, replayed,
+#   renumbered under its running meshd is found at its new address; a 6 s
+#   flood at node2's port costs it no peer; random, replayed,
 #   truncated and bit-flipped packets at node2's UDP port (from evil, and
 #   replays spoofed from their real senders) move nothing but drop counters.
 #
@@ -304,6 +305,27 @@ check "node2's drop counters rose: $before -> $after" [ "$after" -gt "$before" ]
 echo "# counters that moved on node2:"
 join "$NETNS_DIR/counters.before" "$NETNS_DIR/counters.after" 2>/dev/null |
 	awk '$2 != $3 { printf "#   %s %s -> %s\n", $1, $2, $3 }'
+# A sustained flood: two senders for 6 s, more than the 5 s it takes to call
+# a silent member dead.  node2 must keep answering its real peers.
+deaths() { grep -c "member node2 is dead" "$NETNS_DIR/$1/meshd.log"; }
+for n in node1 node3 node4 node5 natnode; do deaths "$n" > "$NETNS_DIR/$n/deaths"; done
+rx_of() { counters node2 | awk '$1 == "overlay.rx_datagrams" { print $2 }'; }
+rx0=$(rx_of)
+t_flood=$(netns_ms)
+node_exec evil python3 "$PROBE" flood "$(node_ip node2)" "$PORT" 6 "$cap" > "$NETNS_DIR/flood.1" 2>&1 &
+f1=$!
+node_exec evil python3 "$PROBE" flood "$(node_ip node2)" "$PORT" 6 "$cap" > "$NETNS_DIR/flood.2" 2>&1 &
+f2=$!
+wait "$f1" "$f2"
+sent=$(($(cat "$NETNS_DIR/flood.1") + $(cat "$NETNS_DIR/flood.2")))
+echo "# flood: $sent datagrams sent in $(($(netns_ms) - t_flood)) ms at node2;" \
+	"it read $(($(rx_of) - rx0)) (the kernel drops what does not fit its socket buffer)"
+check "node2's meshd survived the flood" _alive "$pid2"
+lost=
+for n in node1 node3 node4 node5 natnode; do
+	[ "$(deaths "$n")" = "$(cat "$NETNS_DIR/$n/deaths")" ] || lost="$lost $n"
+done
+check "during the flood no member lost node2 (dead in the log of:${lost:- none})" [ -z "$lost" ]
 for n in $MEMBERS; do
 	check "after the junk, $n still sees all 6 alive" all_alive "$n" ||
 		node_meshctl "$n" members | sed 's/^/#   /'

@@ -11,6 +11,9 @@
   probe.py hostile HOST PORT COUNT FILE send COUNT random datagrams, then
                                         replay each payload of FILE 3 times,
                                         also truncated and bit-flipped
+  probe.py flood HOST PORT SECONDS FILE  for SECONDS, as fast as it can:
+                                        FILE's payloads, copies with a random
+                                        last 16 bytes, and random junk
   probe.py resolve-wait NAME SECONDS     poll getaddrinfo(NAME) (glibc, so
                                         through nsswitch.conf) every 10 ms;
                                         print the wall-clock ms it first
@@ -230,6 +233,31 @@ def hostile(host, port, count, path):
     return 0
 
 
+def flood(host, port, seconds, path):
+    """As many datagrams as one process can send for SECONDS: the captured
+    packets replayed, and copies with a random mac1 (handshakes) or a
+    random tail (transport), so that meshd pays its real per-packet cost."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.setblocking(False)
+    pkts = []
+    for _, _, p in load(path):
+        pkts.append(p)
+        pkts.append(p[:-16] + os.urandom(16))
+    pkts += [os.urandom(n) for n in (1, 32, 148, 300, 1200)]
+    end = time.monotonic() + seconds
+    sent = 0
+    while time.monotonic() < end:
+        for p in pkts:
+            try:
+                s.sendto(p, (host, port))
+                sent += 1
+            except BlockingIOError:
+                pass
+    print(sent)
+    return 0
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -249,6 +277,8 @@ def main(argv):
         return member_wait(a[0], a[1], float(a[2]), a[3])
     if cmd == "spoof":
         return spoof(a[0], int(a[1]), a[2])
+    if cmd == "flood":
+        return flood(a[0], int(a[1]), float(a[2]), a[3])
     if cmd == "hostile":
         return hostile(a[0], int(a[1]), int(a[2]), a[3])
     print(__doc__, file=sys.stderr)
