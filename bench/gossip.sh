@@ -221,6 +221,17 @@ mesh_wait_log() {
 	done
 }
 
+# pushed NAME...: the sum of their records_pushed counters.
+pushed() {
+	_s=0
+	for _x; do
+		_s=$((_s + $(node_meshctl "$_x" --json status 2>/dev/null | python3 -c '
+import json, sys
+print(json.load(sys.stdin).get("agent", {}).get("counters", {}).get("overlay", {}).get("records_pushed", 0))' 2>/dev/null || echo 0)))
+	done
+	echo "$_s"
+}
+
 meshd_round() {	# N -> prints "JOIN_MS DEAD_MS"
 	_n=$1
 	stop_all
@@ -256,6 +267,7 @@ meshd_round() {	# N -> prints "JOIN_MS DEAD_MS"
 		_pfiles="$_pfiles $NETNS_DIR/$_x/mesh.poll"
 	done
 	sleep 2	# let the convergence chatter die down, as for Serf
+	_pushed0=$(pushed $_members)
 	_t0=$(netns_ms)
 	start_meshd "b$_n"
 	# shellcheck disable=SC2086
@@ -278,6 +290,8 @@ meshd_round() {	# N -> prints "JOIN_MS DEAD_MS"
 		node_exec "$_x" getent hosts "b$_n.mesh" > /dev/null 2>&1 || _bad="$_bad $_x"
 	done
 	[ -z "$_bad" ] || { say "meshd: b$_n.mesh does not resolve on:$_bad"; _tj=timeout; }
+	say "meshd: records pushed by the $((_n - 1)) members for this join:" \
+		"$(($(pushed $_members) - _pushed0))"
 	rss meshd > "$NETNS_DIR/rss.meshd"
 	for _x in $(nodes | head -n "$_n"); do
 		WAIT_STEP=0.5 wait_until 30000 mesh_alive "$_x" "$_n" ||
