@@ -45,6 +45,13 @@ overlay_peer_up(const struct peer *p)
 	return p->s != NULL && session_state(p->s, overlay_now()) == SESSION_UP;
 }
 
+socklen_t
+overlay_sa_len(const struct sockaddr_storage *sa)
+{
+	return sa->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+	    sizeof(struct sockaddr_in6);
+}
+
 bool
 overlay_sa_to_ep(const struct sockaddr_storage *sa, struct mesh_endpoint *ep)
 {
@@ -197,9 +204,7 @@ cb_send(void *ctx, struct session *s, const uint8_t *pkt, size_t len)
 		for (size_t i = 0; i < p->nprobe; i++) {
 			const struct sockaddr_storage *sa = &p->probe[i];
 			if (sendto(ov->fd, pkt, len, MSG_DONTWAIT,
-			    (const struct sockaddr *)sa, sa->ss_family ==
-			    AF_INET ? sizeof(struct sockaddr_in) :
-			    sizeof(struct sockaddr_in6)) < 0)
+			    (const struct sockaddr *)sa, overlay_sa_len(sa)) < 0)
 				ov->c.send_errors++;
 		}
 		return;
@@ -308,8 +313,7 @@ cb_seen(void *ctx, struct session *s, const void *src)
 	if (!p->ep_observed || p->eplen == 0 ||
 	    memcmp(&p->ep, sa, sizeof(p->ep)) != 0) {
 		memcpy(&p->ep, sa, sizeof(p->ep));
-		p->eplen = sa->ss_family == AF_INET ?
-		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		p->eplen = overlay_sa_len(sa);
 		p->ep_observed = true;
 		p->tell_pending = true;
 	}

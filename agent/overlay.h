@@ -145,6 +145,8 @@ struct peer *overlay_peer(struct overlay *ov, const uint8_t pk[static 32],
 void overlay_peer_drop(struct overlay *ov, struct peer *p);
 bool overlay_peer_up(const struct peer *p);
 json_t *overlay_counters_json(struct overlay *ov);
+/* The length of an AF_INET or AF_INET6 address, for sendto(). */
+socklen_t overlay_sa_len(const struct sockaddr_storage *sa);
 /* sockaddr <-> record endpoint, for the socket's family. */
 bool overlay_sa_to_ep(const struct sockaddr_storage *sa, struct mesh_endpoint *ep);
 socklen_t overlay_ep_to_sa(const struct overlay *ov, const struct mesh_endpoint *ep,

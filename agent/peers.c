@@ -251,9 +251,7 @@ try_connect(struct overlay *ov, struct peer *p, uint64_t now)
 		}
 		if (p->nprobe > 0) {
 			p->ep = p->probe[0];
-			p->eplen = p->ep.ss_family == AF_INET ?
-			    sizeof(struct sockaddr_in) :
-			    sizeof(struct sockaddr_in6);
+			p->eplen = overlay_sa_len(&p->ep);
 			p->ep_observed = false;
 		}
 	}
