@@ -43,7 +43,7 @@ while getopts n:r:s:h o; do
 done
 netns_need python3 perl getent
 netns_paths
-NETNS_STAMP=1	# meshd's log lines carry the ms they were written at
+NETNS_STAMP=1	# meshd's log lines carry the ms they were written at, as Serf's
 JOIN_S=${BENCH_JOIN_S:-30} DEAD_S=${BENCH_DEAD_S:-60}
 say() { echo "gossip: $*" >&2; }
 
@@ -115,11 +115,41 @@ latest() {
 	echo "$_l"
 }
 
+# since T0 FILE: FILE's first line (ms) less T0, or what it says instead.
+since() {
+	_v=$(head -n 1 "$2" 2>/dev/null)
+	case $_v in ''|*[!0-9]*) echo "${_v:-nothing}" ;; *) echo $((_v - $1)) ;; esac
+}
+
 # spread T0 FILE...: every file's time less T0, sorted (BENCH_VERBOSE=1).
 spread() {
 	_s0=$1; shift
 	for _f; do head -n 1 "$_f"; done | awk -v t="$_s0" '/^[0-9]+$/ { print $1 - t }' |
 		sort -n | tr '\n' ' '
+}
+
+# log_first LOG PATTERN OUT: the stamp (ms) of LOG's first line holding
+# PATTERN, into OUT (empty if none yet).
+log_first() {
+	awk -v pat="$2" 'index($0, pat) { print $1; exit }' "$1" > "$3"
+}
+
+# wait_logs LOG PATTERN SECONDS NAME...: for each NAME, wait (SECONDS at
+# most) for NAME/LOG to have a line holding PATTERN, and write its stamp,
+# or "timeout", into NAME/LOG.ev; _files = those files.  Both daemons'
+# logs are stamped by netns_stamper as their lines are written.
+wait_logs() {
+	_log=$1 _pat=$2 _secs=$3
+	shift 3
+	_files=
+	for _x; do
+		_f=$NETNS_DIR/$_x/$_log.ev
+		rm -f "$_f"
+		wait_until $((_secs * 1000)) eval \
+			'log_first "$NETNS_DIR/'"$_x"'/$_log" "$_pat" '"$_f"'; [ -s '"$_f"' ]' ||
+			echo timeout > "$_f"
+		_files="$_files $_f"
+	done
 }
 
 # all_written FILE...: every file has its line (a time or "timeout").
@@ -134,9 +164,8 @@ serf_start() {	# NAME [SEED-IP [retry]]
 	# Members set up before the timing retry their join; the timed one not.
 	[ -n "${3:-}" ] && _j="-retry-join=$2:7946 -retry-interval=1s"
 	node_exec "$1" sh -c 'exec serf agent -node="$1" -bind="$2:7946" \
-		-rpc-addr=127.0.0.1:7373 -log-level=info $3 2>&1 |
-		perl -MTime::HiRes=time -ne "BEGIN { \$| = 1 } printf qq(%d %s), time * 1000, \$_"' \
-		serf "$1" "$(node_ip "$1")" "$_j" > "$NETNS_DIR/$1/serf.log" 2>&1 &
+		-rpc-addr=127.0.0.1:7373 -log-level=info $3 2>&1 | perl "$4"' \
+		serf "$1" "$(node_ip "$1")" "$_j" "$(netns_stamper)" > "$NETNS_DIR/$1/serf.log" 2>&1 &
 }
 serf_alive() {	# NAME COUNT: NAME's serf members shows COUNT alive
 	[ "$(node_exec "$1" serf members -rpc-addr=127.0.0.1:7373 -status=alive 2>/dev/null | wc -l)" = "$2" ]
@@ -144,10 +173,6 @@ serf_alive() {	# NAME COUNT: NAME's serf members shows COUNT alive
 serf_knows() {	# NAME COUNT: NAME's log has seen COUNT members join
 	[ "$(awk '$5 == "serf:" && $6 == "EventMemberJoin:" { k[$7] = 1 }
 		END { print length(k) }' "$NETNS_DIR/$1/serf.log")" -ge "$2" ]
-}
-# serf_first NAME PATTERN OUT: ms of the first log line matching, into OUT
-serf_first() {
-	awk -v pat="$2" 'index($0, pat) { print $1; exit }' "$NETNS_DIR/$1/serf.log" > "$3"
 }
 
 serf_round() {	# N -> prints "JOIN_MS DEAD_MS"
@@ -166,13 +191,8 @@ serf_round() {	# N -> prints "JOIN_MS DEAD_MS"
 	sleep 2	# let the join gossip die down
 	_t0=$(netns_ms)
 	serf_start "b$_n" "$(node_ip b1)"
-	_files=
-	for _x in $(nodes | head -n $((_n - 1))); do
-		_f=$NETNS_DIR/$_x/serf.join
-		wait_until $((JOIN_S * 1000)) eval \
-			'serf_first '"$_x"' "serf: EventMemberJoin: b'"$_n"' " '"$_f"'; [ -s '"$_f"' ]'
-		_files="$_files $_f"
-	done
+	# shellcheck disable=SC2046
+	wait_logs serf.log "serf: EventMemberJoin: b$_n " "$JOIN_S" $(nodes | head -n $((_n - 1)))
 	# shellcheck disable=SC2086
 	_tj=$(latest $_files)
 	[ "$_tj" = timeout ] || _tj=$((_tj - _t0))
@@ -181,14 +201,8 @@ serf_round() {	# N -> prints "JOIN_MS DEAD_MS"
 	sleep 2
 	_t0=$(netns_ms)
 	node_kill b2 KILL serf
-	_files=
-	for _x in $(nodes | head -n "$_n"); do
-		[ "$_x" = b2 ] && continue
-		_f=$NETNS_DIR/$_x/serf.dead
-		wait_until $((DEAD_S * 1000)) eval \
-			'serf_first '"$_x"' "serf: EventMemberFailed: b2 " '"$_f"'; [ -s '"$_f"' ]'
-		_files="$_files $_f"
-	done
+	# shellcheck disable=SC2046
+	wait_logs serf.log "serf: EventMemberFailed: b2 " "$DEAD_S" $(nodes | head -n "$_n" | grep -vx b2)
 	# shellcheck disable=SC2086
 	_td=$(latest $_files)
 	[ "$_td" = timeout ] || _td=$((_td - _t0))
@@ -200,25 +214,6 @@ mesh_alive() {	# NAME COUNT: NAME's members shows COUNT alive
 	[ "$(node_meshctl "$1" members --json 2>/dev/null | python3 -c '
 import json, sys
 print(sum(1 for m in json.load(sys.stdin) if m.get("state") == "alive"))' 2>/dev/null)" = "$2" ]
-}
-
-# mesh_first NAME PATTERN OUT: ms of the first meshd.log line matching, into OUT
-mesh_first() {
-	awk -v pat="$2" 'index($0, pat) { print $1; exit }' "$NETNS_DIR/$1/meshd.log" > "$3"
-}
-
-# mesh_wait_log PATTERN NAME...: each NAME's first log line matching,
-# stamped, into NAME/mesh.ev; the files written (by then or "timeout").
-mesh_wait_log() {
-	_pat=$1; shift
-	_files=
-	for _x; do
-		_f=$NETNS_DIR/$_x/mesh.ev
-		rm -f "$_f"
-		wait_until $((JOIN_S * 1000)) eval \
-			'mesh_first '"$_x"' "$_pat" '"$_f"'; [ -s '"$_f"' ]' || echo timeout > "$_f"
-		_files="$_files $_f"
-	done
 }
 
 # pushed NAME...: the sum of their records_pushed counters.
@@ -271,7 +266,7 @@ meshd_round() {	# N -> prints "JOIN_MS DEAD_MS"
 	_t0=$(netns_ms)
 	start_meshd "b$_n"
 	# shellcheck disable=SC2086
-	mesh_wait_log "member b$_n joined" $_members
+	wait_logs meshd.log "member b$_n joined" "$JOIN_S" $_members
 	# shellcheck disable=SC2086
 	_tj=$(latest $_files)
 	[ "$_tj" = timeout ] || _tj=$((_tj - _t0))
@@ -279,8 +274,8 @@ meshd_round() {	# N -> prints "JOIN_MS DEAD_MS"
 	wait_until 5000 all_written $_pfiles
 	_cmp=
 	for _x in $_polled; do
-		_cmp="$_cmp $_x: log $(($(cat "$NETNS_DIR/$_x/mesh.ev") - _t0))"
-		_cmp="$_cmp getaddrinfo $(($(head -n 1 "$NETNS_DIR/$_x/mesh.poll") - _t0)),"
+		_cmp="$_cmp $_x: log $(since "$_t0" "$NETNS_DIR/$_x/meshd.log.ev")"
+		_cmp="$_cmp getaddrinfo $(since "$_t0" "$NETNS_DIR/$_x/mesh.poll"),"
 	done
 	say "meshd join, ms after start:$_cmp"
 	[ -z "${BENCH_VERBOSE:-}" ] || say "meshd join, each member (ms): $(spread "$_t0" $_files)"
@@ -300,8 +295,8 @@ meshd_round() {	# N -> prints "JOIN_MS DEAD_MS"
 	sleep 2
 	_t0=$(netns_ms)
 	kill_meshd b2
-	# shellcheck disable=SC2086
-	mesh_wait_log "member b2 is dead" $(nodes | head -n "$_n" | grep -vx b2)
+	# shellcheck disable=SC2046
+	wait_logs meshd.log "member b2 is dead" "$DEAD_S" $(nodes | head -n "$_n" | grep -vx b2)
 	# shellcheck disable=SC2086
 	_td=$(latest $_files)
 	[ "$_td" = timeout ] || _td=$((_td - _t0))

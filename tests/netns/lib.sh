@@ -357,9 +357,17 @@ _alive() {
 
 meshd_pid() { cat "$NETNS_DIR/$1/meshd.pid" 2>/dev/null; }
 
+# netns_stamper: the path of a perl filter that starts each line with the
+# unix ms it passed through (written on first use).
+netns_stamper() {
+	[ -f "$NETNS_DIR/stamp.pl" ] || echo 'use Time::HiRes qw(time); $| = 1;
+while (<STDIN>) { printf "%d %s", time * 1000, $_ }' > "$NETNS_DIR/stamp.pl"
+	echo "$NETNS_DIR/stamp.pl"
+}
+
 # start_meshd NAME: start it in the node and wait for its NSS socket.
-# NETNS_STAMP=1: each line of meshd.log starts with the unix ms it was
-# written at (bench/gossip.sh times Serf's log the same way).
+# NETNS_STAMP=1: meshd.log goes through netns_stamper (bench/gossip.sh
+# times Serf's log the same way).
 start_meshd() {
 	_d=$NETNS_DIR/$1
 	[ -f "$_d/meshd.conf" ] || node_conf "$1"
@@ -368,11 +376,9 @@ start_meshd() {
 	# The redirections cover the background subshell too: it lives as
 	# long as meshd and must not hold our caller's stdout (a pipe).
 	if [ -n "${NETNS_STAMP:-}" ]; then
-		[ -f "$NETNS_DIR/stamp.pl" ] || echo 'use Time::HiRes qw(time); $| = 1;
-while (<STDIN>) { printf "%d %s", time * 1000, $_ }' > "$NETNS_DIR/stamp.pl"
 		node_exec "$1" bash -c 'echo $$ > "$1"
 			exec "$2" -c "$3" 2> >(exec perl "$4")' meshd \
-			"$_d/meshd.pid" "$MESHD" "$_d/meshd.conf" "$NETNS_DIR/stamp.pl"
+			"$_d/meshd.pid" "$MESHD" "$_d/meshd.conf" "$(netns_stamper)"
 	else
 		node_exec "$1" sh -c 'echo $$ > "$1"; exec "$2" -c "$3"' meshd \
 			"$_d/meshd.pid" "$MESHD" "$_d/meshd.conf"

@@ -18,22 +18,14 @@
                                         through nsswitch.conf) every 10 ms;
                                         print the wall-clock ms it first
                                         answered, or "timeout"
-  probe.py member-wait NAME STATE SECONDS CONF
-                                        poll this node's members list (GET
-                                        /v1/members on meshd's control socket,
-                                        else `meshctl -c CONF members --json`)
-                                        every 20 ms; print the ms NAME first
-                                        had STATE, or "timeout"
   probe.py spoof HOST PORT FILE         replay FILE's datagrams 3 times each
                                         from their original source address
                                         and port (raw socket, IPv4)
 """
 import os
-import json
 import select
 import socket
 import struct
-import subprocess
 import sys
 import time
 
@@ -136,51 +128,6 @@ def resolve_wait(name, seconds):
     return 1
 
 
-def members_http(path):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(1.0)
-    s.connect(path)
-    s.sendall(b"GET /v1/members HTTP/1.0\r\nHost: meshd\r\n\r\n")
-    data = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        data += b
-    s.close()
-    head, _, body = data.partition(b"\r\n\r\n")
-    if b" 200 " not in head.split(b"\r\n")[0]:
-        raise OSError("no /v1/members")
-    return json.loads(body)
-
-
-def member_wait(name, state, seconds, conf):
-    sock = os.environ.get("MESH_CONTROL_SOCKET", "/run/mesh/meshd.sock")
-    use_http = True
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        ms = []
-        try:
-            if use_http:
-                ms = members_http(sock)
-            else:
-                out = subprocess.run(["meshctl", "-c", conf, "members", "--json"],
-                                     capture_output=True, timeout=2).stdout
-                ms = json.loads(out)
-        except (OSError, ValueError) as e:
-            if use_http and "no /v1/members" in str(e):
-                use_http = False
-        except subprocess.SubprocessError:
-            pass
-        for m in ms if isinstance(ms, list) else []:
-            if m.get("name") in (name, name + ".mesh") and m.get("state") == state:
-                print(now_ms(), flush=True)
-                return 0
-        time.sleep(0.02 if use_http else 0.1)
-    print("timeout", flush=True)
-    return 1
-
-
 def load(path):
     got = []
     if os.path.exists(path):
@@ -273,8 +220,6 @@ def main(argv):
         return capture(a[0], int(a[1]), float(a[2]), a[3])
     if cmd == "resolve-wait":
         return resolve_wait(a[0], float(a[1]))
-    if cmd == "member-wait":
-        return member_wait(a[0], a[1], float(a[2]), a[3])
     if cmd == "spoof":
         return spoof(a[0], int(a[1]), a[2])
     if cmd == "flood":
