@@ -263,9 +263,7 @@ moved() {
 	for n in $MEMBERS; do
 		[ "$n" = node5 ] && continue
 		[ "$(state_of "$n" node5)" = alive ] || return 1
-		# natnode sees node5 through the NAT: still its LAN address
-		[ "$n" = natnode ] || endpoint_of "$n" node5 |
-			grep -qE "^($new5|\[${new6:-none}\]):" || return 1
+		endpoint_of "$n" node5 | grep -qE "^($new5|\[${new6:-none}\]):" || return 1
 	done
 }
 if wait_until "$ALIVE_MS" moved; then
