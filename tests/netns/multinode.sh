@@ -324,9 +324,16 @@ for n in node1 node3 node4 node5 natnode; do
 	[ "$(deaths "$n")" = "$(cat "$NETNS_DIR/$n/deaths")" ] || lost="$lost $n"
 done
 check "during the flood no member lost node2 (dead in the log of:${lost:- none})" [ -z "$lost" ]
+# A flood fills node2's socket buffer, and the kernel drops real packets
+# with the junk: node2 may hold a member suspect for a moment.  What counts
+# is that nobody went dead (above) and that all are alive again at once.
 for n in $MEMBERS; do
-	check "after the junk, $n still sees all 6 alive" all_alive "$n" ||
+	if wait_until "$ALIVE_MS" all_alive "$n"; then
+		ok "after the junk, $n sees all 6 alive ($WAITED ms)"
+	else
+		bad "after the junk, $n does not see all 6 alive"
 		node_meshctl "$n" members | sed 's/^/#   /'
+	fi
 done
 check "after the junk, every name still resolves everywhere" all_resolve
 [ -z "$MISSING" ] || echo "# missing:$MISSING"
