@@ -73,8 +73,9 @@ j_recv(void *ctx, struct session *s, const uint8_t *d, size_t len)
 
 static bool
 j_admit(void *ctx, struct session *s, const uint8_t pk[static WIRE_KEY_LEN],
-    const uint8_t *payload, size_t len)
+    const uint8_t *payload, size_t len, void **user)
 {
+	(void)user;
 	struct joiner *j = ctx;
 
 	(void)s;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "common/name.h"
-#include "common/proto.h"
+#include "common/nss_msg.h"
 #include "meshctl.h"
 #include "nss/nss-mesh.h"
 

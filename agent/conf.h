@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mesh/proto.h"
+#include "mesh/nss_wire.h"
 
 #define CONF_LINE_MAX 4096
 #define CONF_HOSTS_MAX 4096

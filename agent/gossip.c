@@ -6,7 +6,7 @@
  * addresses of our interfaces with the listen port, and up to two
  * endpoints peers told us they see us at (SEEN; the outside of a NAT).
  * It is republished when those change and before it expires; seq is
- * max(last + 1, unix microseconds) as mesh/record.h asks.
+ * max(last + 1, unix microseconds) as mesh/signed_wire.h asks.
  *
  * Push: our own record, and one that reaches us straight from the member
  * it describes, go at once to every member session that is up (except

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "common/proto.h"
+#include "common/nss_msg.h"
 #include "log.h"
 #include "resolver.h"
 

@@ -239,8 +239,9 @@ cb_recv(void *ctx, struct session *s, const uint8_t *data, size_t len)
 
 static bool
 cb_admit(void *ctx, struct session *s, const uint8_t pk[static WIRE_KEY_LEN],
-    const uint8_t *payload, size_t len)
+    const uint8_t *payload, size_t len, void **user)
 {
+	(void)user;
 	struct overlay *ov = ctx;
 	struct mesh_cert_wire w;
 	struct mesh_cert c;

@@ -4,7 +4,7 @@
 #include <sys/socket.h>
 
 #include "common/name.h"
-#include "common/proto.h"
+#include "common/nss_msg.h"
 #include "resolver.h"
 
 static void

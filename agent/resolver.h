@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mesh/proto.h"
+#include "mesh/nss_wire.h"
 #include "store.h"
 
 /* Answer one request datagram of len bytes from any local user.  prefix is

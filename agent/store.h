@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mesh/proto.h"
+#include "mesh/nss_wire.h"
 
 enum store_source { SRC_SELF = 0, SRC_STATIC = 1, SRC_PEER = 2, SRC_MAX };
 

@@ -46,7 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mesh/proto.h"
+#include "mesh/nss_wire.h"
 
 #define SNAP_SLOTS 4096		/* power of two; 1000 names in it */
 #define SNAP_NAMES 1000

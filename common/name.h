@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mesh/proto.h"
+#include "mesh/nss_wire.h"
 
 /* Is name[0..len) under ".mesh" (any case, one trailing dot allowed) and
  * short enough to send?  On true, *stem is the length of what stands before

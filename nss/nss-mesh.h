@@ -6,7 +6,7 @@
 #include <nss.h>
 #include <stddef.h>
 
-#include "mesh/proto.h"
+#include "mesh/nss_wire.h"
 
 /* How long one lookup may wait for a hung agent, in milliseconds, from
  * socket() to the answer.  A dead agent fails at once (ENOENT or

@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 
 #include "common/name.h"
-#include "common/proto.h"
+#include "common/nss_msg.h"
 #include "nss-mesh.h"
 
 #define EXPORT __attribute__((visibility("default")))

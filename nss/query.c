@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/proto.h"
+#include "common/nss_msg.h"
 #include "nss-mesh.h"
 
 /* Tests build a second copy of the module that talks to a socket in the

@@ -4,7 +4,7 @@
 #include <sodium.h>
 
 #include "addr.h"
-#include "mesh/proto.h"
+#include "mesh/nss_wire.h"
 
 #define NET_DOMAIN "nss-mesh net-prefix v1"
 #define NODE_DOMAIN "nss-mesh node-addr v1"

@@ -1,7 +1,7 @@
 /*
  * The network CA: certificates that bind a name to a node key, and
  * revocations that take them back.  Pure code: no files, no clock (callers
- * pass `now`), no sockets.  Wire layouts are in mesh/record.h.
+ * pass `now`), no sockets.  Wire layouts are in mesh/signed_wire.h.
  *
  * The CA is the Ed25519 key in network.key (overlay/identity.h); whoever
  * holds network.pub can verify.  A certificate is valid at time t when
@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mesh/proto.h"
-#include "mesh/record.h"
+#include "mesh/nss_wire.h"
+#include "mesh/signed_wire.h"
 
 #define CERT_SKEW	300		/* seconds */
 
@@ -67,7 +67,7 @@ struct mesh_revocation {
 	uint8_t sig[MESH_SIG_LEN];
 };
 
-/* The network id of a CA key (see mesh/record.h). */
+/* The network id of a CA key (see mesh/signed_wire.h). */
 void cert_net_id(const uint8_t ca_pk[static MESH_KEY_LEN],
     uint8_t net_id[static MESH_NETID_LEN]);
 

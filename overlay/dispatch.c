@@ -75,6 +75,7 @@ recv_initiation(struct session_table *t, uint64_t now, const uint8_t *pkt,
     size_t len, const void *src)
 {
 	struct session *s;
+	void *user;
 	uint8_t ts[WIRE_TAI64N_LEN];
 	uint32_t local_index, remote_index;
 	size_t plen = 0, n;
@@ -106,8 +107,9 @@ recv_initiation(struct session_table *t, uint64_t now, const uint8_t *pkt,
 			goto out;
 		}
 	}
+	user = s != NULL ? s->user : NULL;
 	if (t->cb.admit != NULL && !t->cb.admit(t->cb.ctx, s, t->peer.ed_pk,
-	    t->rpayload, plen)) {
+	    t->rpayload, plen, &user)) {
 		t->stats.drop_refused++;
 		goto out;
 	}
@@ -115,6 +117,7 @@ recv_initiation(struct session_table *t, uint64_t now, const uint8_t *pkt,
 		t->stats.drop_nomem++;
 		goto out;
 	}
+	s->user = user;
 	memcpy(s->last_ts, ts, sizeof(ts));
 	s->last_init_rx = now;
 	/* Their initiation replaces ours, if we had one. */
@@ -169,7 +172,7 @@ recv_response(struct session_table *t, uint64_t now, const uint8_t *pkt,
 		return rc;
 	}
 	if (t->cb.admit != NULL && !t->cb.admit(t->cb.ctx, s, s->peer.ed_pk,
-	    t->rpayload, plen)) {
+	    t->rpayload, plen, &s->user)) {
 		t->stats.drop_refused++;
 		sodium_memzero(&s->hs, sizeof(s->hs));
 		s->hs_first = 0;

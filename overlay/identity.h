@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "mesh/proto.h"
+#include "mesh/nss_wire.h"
 
 #define IDENTITY_FP_LEN 40	/* "xxxx:xxxx:..." 8 groups of 4 hex + NUL */
 

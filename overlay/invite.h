@@ -5,7 +5,7 @@
  * random secret, remembers (name, secret, expiry) in the invite file and
  * prints a token "mesh1-<base64url>" carrying the secret, the name, the
  * network id, this member's key and a host:port to reach it.  Layout in
- * mesh/record.h.
+ * mesh/signed_wire.h.
  *
  * The joiner opens an encrypted session to that member, authenticating it
  * by the key in the token (and the network id against the CA key it is
@@ -32,8 +32,8 @@
 #include <stdint.h>
 
 #include "cert.h"
-#include "mesh/proto.h"
-#include "mesh/record.h"
+#include "mesh/nss_wire.h"
+#include "mesh/signed_wire.h"
 
 #define INVITE_MAX		256	/* invites held, used ones included */
 #define INVITE_FILE		"invites"	/* in the state directory */

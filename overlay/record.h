@@ -1,7 +1,7 @@
 /*
  * Node records: what a node publishes about itself (certificate, overlay
  * address, underlay endpoints), with a sequence number and an expiry,
- * signed by the node's own key.  Pure code; wire layout in mesh/record.h.
+ * signed by the node's own key.  Pure code; wire layout in mesh/signed_wire.h.
  */
 #ifndef MESH_RECORD_H_OVERLAY
 #define MESH_RECORD_H_OVERLAY
@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "cert.h"
-#include "mesh/record.h"
+#include "mesh/signed_wire.h"
 
 #define RECORD_WIRE_LEN sizeof(struct mesh_record_wire)
 

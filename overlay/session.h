@@ -50,10 +50,13 @@ struct session_cb {
 	/* The peer proved that it holds pk, and sent payload with its
 	 * handshake: may it talk to us?  A responder asks before answering,
 	 * an initiator before using the keys.  s is NULL for a peer without
-	 * a session yet; true then creates one.  NULL admits everyone. */
+	 * a session yet; true then creates one.  *user is the session's user
+	 * pointer (NULL for a new one): what admit() leaves there is the new
+	 * session's, so the verdict travels with the session it let in.  NULL
+	 * admits everyone. */
 	bool (*admit)(void *ctx, struct session *s,
 	    const uint8_t pk[static WIRE_KEY_LEN], const uint8_t *payload,
-	    size_t len);
+	    size_t len, void **user);
 	/* An authenticated packet of s came from src (whatever the caller
 	 * passed to session_table_recv).  Called before any answer is sent,
 	 * so the caller can update the endpoint first.  Optional. */

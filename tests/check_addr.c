@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/proto.h"
+#include "common/nss_msg.h"
 #include "overlay/addr.h"
 
 /*

@@ -1,5 +1,5 @@
 /*
- * common/proto.c: building and checking the NSS wire messages.  Every
+ * common/nss_msg.c: building and checking the NSS wire messages.  Every
  * field of a good message is spoiled in turn and must be refused.
  */
 #include "config.h"
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "common/proto.h"
+#include "common/nss_msg.h"
 
 static const uint8_t v4[4] = { 10, 1, 2, 3 };
 static const uint8_t v6[16] = { 0xfd, 0x6d, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,

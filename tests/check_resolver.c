@@ -15,7 +15,7 @@
 
 #include "agent/resolver.h"
 #include "agent/store.h"
-#include "common/proto.h"
+#include "common/nss_msg.h"
 
 /* Linked with -Wl,--wrap=malloc: fail_in = n makes the (n+1)th malloc
  * from now fail; -1 never. */

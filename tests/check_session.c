@@ -67,8 +67,9 @@ cb_recv(void *ctx, struct session *s, const uint8_t *data, size_t len)
 
 static bool
 cb_admit(void *ctx, struct session *s, const uint8_t pk[static 32],
-    const uint8_t *payload, size_t len)
+    const uint8_t *payload, size_t len, void **user)
 {
+	(void)user;
 	struct node *n = ctx;
 
 	(void)s;

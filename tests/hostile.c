@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/proto.h"
+#include "common/nss_msg.h"
 #include "nss/nss-mesh.h"
 #include "minitest.h"
 

@@ -40,7 +40,7 @@ build() {
 }
 
 build fuzz_resolve "$here/fuzz_resolve.c" "$top/agent/resolver.c" \
-	"$top/agent/store.c" "$top/common/name.c" "$top/common/proto.c"
+	"$top/agent/store.c" "$top/common/name.c" "$top/common/nss_msg.c"
 build fuzz_conf "$here/fuzz_conf.c" "$top/agent/conf.c" "$top/agent/log.c" \
 	"$top/common/name.c"
 build fuzz_http "$here/fuzz_http.c" "$top/agent/http.c"

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: meshd's answer to a datagram from any local user
- * (agent/resolver.c over agent/store.c, common/proto.c, common/name.c).
+ * (agent/resolver.c over agent/store.c, common/nss_msg.c, common/name.c).
  * Built by tests/fuzz/build-agent.sh.
  *
  * Two modes per input.  Raw: the bytes are the datagram, as the NSS socket
@@ -19,7 +19,7 @@
 #include "agent/resolver.h"
 #include "agent/store.h"
 #include "common/name.h"
-#include "common/proto.h"
+#include "common/nss_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "proto.h"
+#include "nss_msg.h"
 
 bool
 mesh_req_byname(struct mesh_req *req, const char *name, size_t len)

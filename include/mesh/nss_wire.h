@@ -13,8 +13,8 @@
  * after which meshd hangs up; one answer carries the addresses of both
  * families (one round trip serves getaddrinfo(AF_UNSPEC)).
  */
-#ifndef MESH_PROTO_H
-#define MESH_PROTO_H
+#ifndef MESH_NSS_WIRE_H
+#define MESH_NSS_WIRE_H
 
 #include <stddef.h>
 #include <stdint.h>

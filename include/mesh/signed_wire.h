@@ -3,7 +3,7 @@
  * node records, and the invite token.
  *
  * These cross the network between hosts of any byte order, so unlike
- * mesh/proto.h nothing here is a C integer: every wire struct is made of
+ * mesh/nss_wire.h nothing here is a C integer: every wire struct is made of
  * uint8_t arrays only (alignment 1, no padding, pinned by the
  * _Static_asserts below), integers are little-endian and are read and
  * written with the mesh_get_le and mesh_put_le helpers.  The in-memory

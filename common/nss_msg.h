@@ -1,12 +1,12 @@
 /* Building and checking NSS protocol messages: libc only, no state. */
-#ifndef MESH_COMMON_PROTO_H
-#define MESH_COMMON_PROTO_H
+#ifndef MESH_COMMON_NSS_MSG_H
+#define MESH_COMMON_NSS_MSG_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mesh/proto.h"
+#include "mesh/nss_wire.h"
 
 /* Fill req for a lookup of name[0..len); false if it does not fit. */
 bool mesh_req_byname(struct mesh_req *req, const char *name, size_t len);
