@@ -1,0 +1,160 @@
+/*
+ * The mesh node as a transport-free engine: what overlay/session.h is for
+ * one session, this is for the whole node -- the peer table, admission,
+ * gossip, candidate endpoints and probing, membership.
+ *
+ * Bytes come in through node_recv(), packets go out through cb.send, and
+ * node_tick() runs every timer and returns the next deadline.  There are no
+ * sockets, files, threads or clocks here: `now` is milliseconds of a clock
+ * that never goes backwards (non-zero), wall time and randomness come from
+ * callbacks, and so do this node's interface endpoints.  The engine never
+ * logs: it reports what happened through cb.event, and the daemon turns
+ * that into log lines, store exports and saves (agent/overlayd.c).  The
+ * simulator (tests/sim/) drives hundreds of these in one process.
+ *
+ * Wiring:
+ *     n = node_new(&cfg, &cb);
+ *     recset_parse(node_records(n), ...)     saved records, before the first tick
+ *     node_set_seeds(n, slot, eps, k)        a `peer =` line, once resolved
+ *   on a datagram:  node_recv(n, now, buf, len, &from);
+ *   in the loop:    deadline = node_tick(n, now);
+ *   on shutdown:    node_leave(n, now); node_free(n);
+ * No callback may call back into the node except the getters.
+ */
+#ifndef MESH_NODE_H
+#define MESH_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cert.h"
+#include "member.h"
+#include "record.h"
+#include "recset.h"
+#include "session.h"
+
+#define NODE_FANOUT		3	/* second-hand news goes this far */
+#define NODE_MAINT_MS		1000	/* connection manager period */
+#define NODE_AE_MS		3000	/* anti-entropy period (+-500 ms) */
+#define NODE_RECORD_LIFETIME	3600	/* seconds a record of ours lives */
+#define NODE_RECORD_REFRESH	1200	/* republish when this little is left */
+#define NODE_BACKOFF_MIN_MS	1000
+#define NODE_BACKOFF_MAX_MS	8000
+#define NODE_PROBE_MAX		12	/* endpoints one handshake goes to */
+#define NODE_OBSERVED_MAX	2
+#define NODE_JOINERS_MAX	64	/* join sessions at once */
+#define NODE_SEED_SLOTS		64	/* `peer =` lines and the peers file */
+#define NODE_SEED_ADDRS		4	/* addresses kept per seed */
+
+struct node;
+
+struct node_cfg {
+	uint8_t pk[MESH_KEY_LEN];	/* this node's Ed25519 key */
+	const uint8_t *sk;		/* 64 bytes; copied into sodium memory */
+	uint8_t ca_pk[MESH_KEY_LEN];	/* the network's */
+	struct mesh_cert cert;		/* this node's, from the CA */
+	uint64_t dead_ms;		/* dead_after: suspect at half, a
+					 * keepalive at a fifth (1 to 10 s) */
+	bool ipv4_only;			/* the transport cannot reach IPv6 */
+	bool can_redeem;		/* holds the CA key: admit joiners */
+};
+
+enum node_event_kind {
+	NODE_EV_MEMBER_NEW,		/* name: its first record came in */
+	NODE_EV_MEMBER_STATE,		/* name, state, silent_ms */
+	NODE_EV_RECORDS_CHANGED,	/* export and save the record set */
+	NODE_EV_REVOCATION,		/* a new revocation was accepted */
+	NODE_EV_JOIN,			/* name, err (0: redeemed) */
+	NODE_EV_PUBLISH_FAILED,		/* vr: our own record was not made */
+};
+
+struct node_event {
+	enum node_event_kind kind;
+	const char *name;
+	enum member_state state;
+	uint64_t silent_ms;
+	int err;
+	enum vr vr;
+};
+
+struct node_cb {
+	void *ctx;
+	/* One datagram to an endpoint.  Required. */
+	void (*send)(void *ctx, const struct mesh_endpoint *to,
+	    const uint8_t *pkt, size_t len);
+	/* Unix time.  Required. */
+	void (*wallclock)(void *ctx, uint64_t *sec, uint32_t *nsec);
+	/* Uniform in [0, upper), upper > 0.  Required (seeded in tests). */
+	uint32_t (*random)(void *ctx, uint32_t upper);
+	/* This node's own endpoints (interface addresses with the listen
+	 * port, or the one address it is bound to); how many were written.
+	 * Required. */
+	size_t (*local_endpoints)(void *ctx, struct mesh_endpoint *ep,
+	    size_t max);
+	/* Redeem an invite for a joiner with key pk: 0 and *cert, or
+	 * -errno.  Only called when cfg.can_redeem.  Optional. */
+	int (*redeem)(void *ctx, const uint8_t pk[static MESH_KEY_LEN],
+	    const char *name, const uint8_t *proof, struct mesh_cert *cert);
+	/* Something happened (above).  Optional. */
+	void (*event)(void *ctx, const struct node_event *ev);
+};
+
+/* Everything dropped above the session engine, by reason, and the gossip
+ * that was sent. */
+struct node_counters {
+	uint64_t rx_datagrams;
+	uint64_t drop_oversize;		/* larger than any overlay packet */
+	uint64_t drop_badmsg;		/* a message that does not decode */
+	uint64_t drop_joiner;		/* a joiner's session sent gossip */
+	uint64_t refused_cert;		/* handshake payload not a valid cert */
+	uint64_t refused_join;		/* join hello refused */
+	uint64_t joins_ok, joins_refused;
+	uint64_t records_pushed, digests_sent, wants_sent;
+	uint64_t tx_datagrams, tx_bytes;
+};
+
+/* What `meshctl members` shows of one member. */
+struct node_peer_info {
+	char name[MESH_LABEL_MAX + 1];
+	enum member_state state;
+	bool up;			/* a session with keys */
+	bool have_ep;
+	struct mesh_endpoint ep;	/* where its packets go now */
+	uint64_t last_rx;		/* ms; 0: never heard */
+};
+
+/* NULL with errno on failure. */
+struct node *node_new(const struct node_cfg *cfg, const struct node_cb *cb);
+void node_free(struct node *n);
+
+/* One received datagram from `from`. */
+void node_recv(struct node *n, uint64_t now, const uint8_t *pkt, size_t len,
+    const struct mesh_endpoint *from);
+/* Run every timer that is due; the next deadline (absolute ms). */
+uint64_t node_tick(struct node *n, uint64_t now);
+/* Say goodbye to every member that is up (clean shutdown). */
+void node_leave(struct node *n, uint64_t now);
+
+/* Where seed `slot` (< NODE_SEED_SLOTS) is now: tried for every member
+ * not yet reached, since a seed carries no key. */
+void node_set_seeds(struct node *n, size_t slot,
+    const struct mesh_endpoint *ep, size_t count);
+/* A revocation from outside the mesh (`meshctl revoke`): true when it is
+ * new, and then it spreads. */
+bool node_offer_revocation(struct node *n, const struct mesh_revocation *rv);
+
+/* The record set: the daemon loads saved records into it before the first
+ * tick, exports and saves it on NODE_EV_RECORDS_CHANGED. */
+struct recset *node_records(struct node *n);
+/* This node's current record, NULL before the first publish. */
+const struct mesh_record *node_self(const struct node *n);
+const struct node_counters *node_counters(const struct node *n);
+const struct session_stats *node_session_stats(const struct node *n);
+/* The state of the member with key pk; false if it is not a peer. */
+bool node_peer(const struct node *n, uint64_t now,
+    const uint8_t pk[static MESH_KEY_LEN], struct node_peer_info *out);
+uint64_t node_suspect_ms(const struct node *n);
+uint64_t node_dead_ms(const struct node *n);
+
+#endif
