@@ -1,23 +1,8 @@
 /*
- * Membership: who is there, and in what state.
- *
- * The failure detector is keepalive-based, not SWIM.  Every member keeps a
- * session with every other one it can reach (overlay.h), and each session
- * sends a keepalive after a fifth of `dead_after` (meshd.conf; 1 s by
- * default) of silence (NAT mappings need that anyway), so "when did I last
- * hear from it" is already measured for free on every link: silent for half
- * of dead_after (2.5 s) is suspect, for dead_after (5 s) dead.  SWIM's indirect probes and suspicion gossip pay
- * off when a full mesh is too costly; at the sizes we keep every record
- * (issue 3) it is not, and a direct detector has no false positives from
- * a slow third party.  A wrong "dead" costs little: names keep resolving
- * from the record, and the member is alive again at its next packet.  A
- * member we never heard from directly is dead to us until a session comes
- * up; one that said goodbye is "left" (overlay/member.h).
- *
- * Changes are logged when they happen, not when someone asks: the session
- * timer (overlay_kick) also wakes for the next threshold members_scan
- * reports, so "member b2 is dead" is written within a millisecond of the
- * dead_after mark; it is what `meshd` users grep for, like Serf's member events.
+ * GET /v1/members and the overlay's counters for GET /v1/status: what the
+ * node engine knows, in the shapes meshctl prints.  Membership itself
+ * (the keepalive-based detector, alive/suspect/dead/left) is decided in
+ * the engine: overlay/member.h, overlay/node.c.
  */
 #include "config.h"
 
@@ -29,7 +14,6 @@
 #include "agent.h"
 #include "log.h"
 #include "overlay.h"
-#include "overlay/member.h"
 
 static const char *
 ep_text(const struct mesh_endpoint *ep, char *buf, size_t len)
@@ -58,29 +42,30 @@ json_t *
 members_json(struct overlay *ov)
 {
 	json_t *arr = json_array();
-	uint64_t now = overlay_now();
+	uint64_t now = ev_now_ms() ? ev_now_ms() : 1;
+	const uint8_t *self_pk = ov->a->id.pk;
 	char addr[INET6_ADDRSTRLEN], ep[INET6_ADDRSTRLEN + 16];
-	size_t n = recset_count(ov->rs);
+	const struct recset *rs = node_records(ov->node);
+	size_t n = recset_count(rs);
 	const struct mesh_record **v = calloc(n ? n : 1, sizeof(*v));
 
 	if (v == NULL)
 		return arr;
 	for (size_t i = 0; i < n; i++)
-		v[i] = recset_at(ov->rs, i);
+		v[i] = recset_at(rs, i);
 	qsort(v, n, sizeof(*v), by_name);	/* a table people read */
 	for (size_t i = 0; i < n; i++) {
 		const struct mesh_record *r = v[i];
-		bool self = memcmp(r->cert.node_pk, ov->id.pk, 32) == 0;
-		struct peer *p = self ? NULL : overlay_peer(ov, r->cert.node_pk,
-		    false);
-		struct mesh_endpoint e;
+		bool self = memcmp(r->cert.node_pk, self_pk, 32) == 0;
+		struct node_peer_info pi;
+		bool have = !self && node_peer(ov->node, now, r->cert.node_pk, &pi);
 		json_t *o, *last;
 		const char *state, *via = "-";
 
 		inet_ntop(AF_INET6, r->addr, addr, sizeof(addr));
 		ep[0] = '\0';
-		if (p != NULL && p->eplen != 0 && overlay_sa_to_ep(&p->ep, &e))
-			ep_text(&e, ep, sizeof(ep));
+		if (have && pi.have_ep)
+			ep_text(&pi.ep, ep, sizeof(ep));
 		else if (r->n_ep > 0)
 			ep_text(&r->ep[0], ep, sizeof(ep));
 		if (self) {
@@ -88,11 +73,9 @@ members_json(struct overlay *ov)
 			via = "self";
 			last = json_integer(0);
 		} else {
-			uint64_t lr = p != NULL ? p->last_rx : 0;
-			state = member_state_name(member_state(now, lr,
-			    p != NULL && p->left, ov->suspect_ms, ov->dead_ms));
-			if (p != NULL && overlay_peer_up(p) &&
-			    strcmp(state, "alive") == 0)
+			uint64_t lr = have ? pi.last_rx : 0;
+			state = member_state_name(have ? pi.state : MEMBER_DEAD);
+			if (have && pi.up && pi.state == MEMBER_ALIVE)
 				via = "direct";
 			last = lr != 0 ? json_integer((json_int_t)((now - lr) /
 			    1000)) : json_null();
@@ -106,36 +89,55 @@ members_json(struct overlay *ov)
 	return arr;
 }
 
-uint64_t
-members_scan(struct overlay *ov, uint64_t now)
+json_t *
+overlay_counters_json(struct overlay *ov)
 {
-	uint64_t next = UINT64_MAX;
+	const struct session_stats *st = node_session_stats(ov->node);
+	const struct node_counters *c = node_counters(ov->node);
+	const struct recset_counters *rc = recset_counters(node_records(ov->node));
+	json_t *rej = json_object(), *o = json_object();
+	const struct { const char *k; uint64_t v; } f[] = {
+		{ "rx_datagrams", c->rx_datagrams },
+		{ "rx_packets", st->rx_packets },
+		{ "tx_packets", st->tx_packets },
+		{ "handshakes", st->handshakes },
+		{ "handshake_timeouts", st->handshake_timeouts },
+		{ "drop_oversize", c->drop_oversize },
+		{ "drop_malformed", st->drop_malformed },
+		{ "drop_mac", st->drop_mac },
+		{ "drop_crypto", st->drop_crypto },
+		{ "drop_refused", st->drop_refused },
+		{ "drop_replay_hs", st->drop_replay_hs },
+		{ "drop_flood", st->drop_flood },
+		{ "drop_index", st->drop_index },
+		{ "drop_stale", st->drop_stale },
+		{ "drop_auth", st->drop_auth },
+		{ "drop_replay", st->drop_replay },
+		{ "drop_badmsg", c->drop_badmsg },
+		{ "drop_joiner", c->drop_joiner },
+		{ "refused_cert", c->refused_cert },
+		{ "refused_join", c->refused_join },
+		{ "drop_collision", st->drop_collision },
+		{ "drop_nomem", st->drop_nomem },
+		{ "queue_dropped", st->queue_dropped },
+		{ "send_errors", ov->udp.send_errors },
+		{ "joins_ok", c->joins_ok },
+		{ "joins_refused", c->joins_refused },
+		{ "records_accepted", rc->accepted },
+		{ "records_expired", rc->expired },
+		{ "records_revoked", rc->revoked },
+		{ "revocations", rc->revocations },
+		{ "records_pushed", c->records_pushed },
+		{ "digests_sent", c->digests_sent },
+		{ "wants_sent", c->wants_sent },
+		{ "tx_datagrams", c->tx_datagrams },
+	};
 
-	for (size_t i = 0; i < ov->npeers; i++) {
-		struct peer *p = ov->peers[i];
-		enum member_state st;
-		uint64_t t;
-
-		if (p->joiner || p->name[0] == '\0')
-			continue;
-		st = member_state(now, p->last_rx, p->left, ov->suspect_ms,
-		    ov->dead_ms);
-		if (st != p->shown) {
-			if (st == MEMBER_SUSPECT || st == MEMBER_DEAD)
-				log_info("member %s is %s: silent for %.1f s",
-				    p->name, member_state_name(st),
-				    (double)(now - p->last_rx) / 1000);
-			else if (st == MEMBER_LEFT)
-				log_info("member %s left", p->name);
-			else
-				log_info("member %s is %s", p->name,
-				    member_state_name(st));
-			p->shown = st;
-		}
-		t = member_next_change(now, p->last_rx, p->left, ov->suspect_ms,
-		    ov->dead_ms);
-		if (t < next)
-			next = t;
-	}
-	return next;
+	for (int v = 1; v < VR_MAX; v++)
+		json_object_set_new(rej, vr_id((enum vr)v),
+		    json_integer((json_int_t)rc->rejected[v]));
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		json_object_set_new(o, f[i].k, json_integer((json_int_t)f[i].v));
+	json_object_set_new(o, "records_rejected", rej);
+	return o;
 }

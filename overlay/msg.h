@@ -44,6 +44,11 @@ enum msg_type {
 };
 
 #define MSG_MAX			1400	/* = WIRE_MAX_PLAINTEXT */
+/* Control messages have types below this; a plaintext whose first byte
+ * is 0x40 or more is not one (IPv4 packets start 0x4_, IPv6 0x6_). */
+#define MSG_TYPE_SPACE		0x40
+_Static_assert(MSG_JOIN_ERR < MSG_TYPE_SPACE && MSG_RECORD < MSG_TYPE_SPACE,
+    "control message types must stay clear of IP version nibbles");
 #define MSG_DIGEST_ENT		(MESH_KEY_LEN + 8)
 #define MSG_DIGEST_MAX		32	/* entries per DIGEST */
 #define MSG_DIGEST_HEAD		(1 + 1 + 2 * MESH_KEY_LEN)

@@ -1,0 +1,448 @@
+/*
+ * The shell around the node engine.  meshd's side of the overlay only
+ * moves bytes and keeps the files: datagrams go from the UDP socket into
+ * node_recv() and out of cb_send; one timer follows the deadline
+ * node_tick() returns; the engine's events become log lines, name-store
+ * exports and saves.
+ *
+ * Records: whatever changes the set is exported to the name store
+ * (SRC_PEER) once per loop pass, not once per record, and only then is
+ * "member X joined" logged: by the time that line is written, X's name
+ * resolves.  Saving to the state directory (two fsyncs) comes after the
+ * export, at most every OV_SAVE_MS, and once more when meshd stops; a save
+ * that fails is tried again every OV_SAVE_RETRY_MS until one succeeds.
+ *
+ * Invites are redeemed here (cb_redeem): the invites file is read afresh,
+ * since `meshctl invite` writes it while meshd runs, and the CA key is
+ * read only for that and wiped after.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "agent.h"
+#include "common/atomic.h"
+#include "log.h"
+#include "overlay.h"
+#include "overlay/invite.h"
+#include "state.h"
+
+#define RX_BATCHES 2	/* batches of datagrams per wake-up: the loop stays fair */
+
+static uint64_t
+overlay_now(void)
+{
+	uint64_t now = ev_now_ms();
+
+	return now == 0 ? 1 : now;
+}
+
+/* --- engine callbacks ----------------------------------------------------- */
+
+static void
+cb_send(void *ctx, const struct mesh_endpoint *to, const uint8_t *pkt,
+    size_t len)
+{
+	struct overlay *ov = ctx;
+
+	udp_send(&ov->udp, to, pkt, len);
+}
+
+static void
+cb_wallclock(void *ctx, uint64_t *sec, uint32_t *nsec)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*sec = (uint64_t)ts.tv_sec;
+	*nsec = (uint32_t)ts.tv_nsec;
+}
+
+static uint32_t
+cb_random(void *ctx, uint32_t upper)
+{
+	(void)ctx;
+	return randombytes_uniform(upper);
+}
+
+static size_t
+cb_local_endpoints(void *ctx, struct mesh_endpoint *ep, size_t max)
+{
+	struct overlay *ov = ctx;
+
+	return endpoints_local(&ov->udp, ov->a->id.prefix, ep, max);
+}
+
+static bool
+can_redeem(const struct agent *a)
+{
+	char path[4096];
+
+	return state_path(path, sizeof(path), a->conf.state_dir,
+	    "network.key") == 0 && access(path, R_OK) == 0;
+}
+
+static int
+cb_redeem(void *ctx, const uint8_t pk[static MESH_KEY_LEN], const char *name,
+    const uint8_t *proof, struct mesh_cert *cert)
+{
+	struct overlay *ov = ctx;
+	const char *dir = ov->a->conf.state_dir;
+	struct invite_store *st = NULL;
+	unsigned char *ca_sk = NULL;
+	char path[4096], err[512];
+	int rc;
+
+	if ((rc = state_path(path, sizeof(path), dir, INVITE_FILE)) < 0)
+		return rc;
+	if ((rc = invite_store_open(path, &st)) < 0) {
+		log_warnx("%s: cannot read the invites: %s", path, strerror(-rc));
+		return rc;
+	}
+	if ((rc = identity_load_ca_secret(dir, &ca_sk, err, sizeof(err))) < 0) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	rc = invite_redeem(st, proof, name, pk, (uint64_t)time(NULL), ca_sk,
+	    OV_CERT_LIFETIME, cert);
+out:
+	sodium_free(ca_sk);
+	invite_store_free(st);
+	return rc;
+}
+
+/* A member whose first record just came in: logged after the export. */
+static void
+fresh_add(struct overlay *ov, const char *name)
+{
+	char (*v)[MESH_LABEL_MAX + 1];
+
+	if ((v = reallocarray(ov->fresh, ov->nfresh + 1, sizeof(*v))) == NULL)
+		return;		/* only a log line is lost */
+	ov->fresh = v;
+	snprintf(v[ov->nfresh++], sizeof(*v), "%s", name);
+}
+
+static void
+cb_event(void *ctx, const struct node_event *ev)
+{
+	struct overlay *ov = ctx;
+
+	switch (ev->kind) {
+	case NODE_EV_MEMBER_NEW:
+		fresh_add(ov, ev->name);
+		break;
+	case NODE_EV_MEMBER_STATE:
+		if (ev->state == MEMBER_SUSPECT || ev->state == MEMBER_DEAD)
+			log_info("member %s is %s: silent for %.1f s", ev->name,
+			    member_state_name(ev->state),
+			    (double)ev->silent_ms / 1000);
+		else if (ev->state == MEMBER_LEFT)
+			log_info("member %s left", ev->name);
+		else
+			log_info("member %s is %s", ev->name,
+			    member_state_name(ev->state));
+		break;
+	case NODE_EV_RECORDS_CHANGED:
+		break;		/* records_sync() after the pass */
+	case NODE_EV_REVOCATION:
+		log_info("accepted a revocation");
+		break;
+	case NODE_EV_JOIN:
+		if (ev->err == 0)
+			log_info("invite for %s.mesh redeemed", ev->name);
+		else
+			log_warnx("invite for %s.mesh refused: %s", ev->name,
+			    strerror(-ev->err));
+		break;
+	case NODE_EV_PUBLISH_FAILED:
+		log_warnx("cannot publish this node's record: %s",
+		    vr_str(ev->vr));
+		break;
+	}
+}
+
+/* --- records: store and disk ---------------------------------------------- */
+
+static void
+records_export(struct overlay *ov, uint64_t gen)
+{
+	struct recset *rs = node_records(ov->node);
+	size_t n = recset_count(rs);
+	struct store_rec *recs = calloc(n ? n : 1, sizeof(*recs));
+
+	if (recs == NULL)
+		return;
+	n = recset_export(rs, recs, n, ov->a->conf.ttl);
+	if (store_replace(ov->a->store, SRC_PEER, recs, n, NULL) == 0) {
+		ov->exported_gen = gen;
+		for (size_t i = 0; i < ov->nfresh; i++)
+			log_info("member %s joined", ov->fresh[i]);
+		free(ov->fresh);
+		ov->fresh = NULL;
+		ov->nfresh = 0;
+	}
+	free(recs);
+}
+
+static void
+records_sync(struct overlay *ov, bool flush)
+{
+	struct recset *rs = node_records(ov->node);
+	uint64_t gen = recset_generation(rs), now = overlay_now();
+	uint64_t wait = ov->save_failed ? OV_SAVE_RETRY_MS : OV_SAVE_MS;
+	char path[4096];
+	int rc;
+
+	if (gen != ov->exported_gen)
+		records_export(ov, gen);
+	if (gen == ov->saved_gen || (!flush && now - ov->saved_at < wait) ||
+	    state_path(path, sizeof(path), ov->a->conf.state_dir,
+	    RECSET_FILE) < 0)
+		return;
+	ov->saved_at = now;
+	if ((rc = recset_save(rs, path)) < 0) {
+		errno = -rc;
+		if (!ov->save_failed)
+			log_warn("cannot save %s (trying again every %d s)",
+			    path, OV_SAVE_RETRY_MS / 1000);
+		ov->save_failed = true;
+		return;
+	}
+	if (ov->save_failed)
+		log_info("%s saved", path);
+	ov->save_failed = false;
+	ov->saved_gen = gen;
+}
+
+static void
+records_load(struct overlay *ov)
+{
+	struct recset_load_report rep;
+	char path[4096];
+	int rc;
+
+	if (state_path(path, sizeof(path), ov->a->conf.state_dir,
+	    RECSET_FILE) < 0)
+		return;
+	rc = recset_load(node_records(ov->node), path, (uint64_t)time(NULL),
+	    &rep);
+	if (rc == 0)
+		log_info("%s: %zu record(s) kept, %zu expired, %zu bad", path,
+		    rep.kept, rep.expired, rep.bad);
+	else if (rc != -ENOENT)
+		log_warnx("%s: %s; starting with no records", path,
+		    rc == -EINVAL ? "not a record set of this network" :
+		    strerror(-rc));
+	ov->saved_gen = recset_generation(node_records(ov->node));
+}
+
+/* Revocations that `meshctl revoke` left in the state directory. */
+static void
+read_revocations(struct overlay *ov)
+{
+	uint8_t buf[STATE_REVOCATIONS_MAX * sizeof(struct mesh_rev_wire)];
+	char path[4096];
+	struct stat st;
+	ssize_t n;
+
+	if (state_path(path, sizeof(path), ov->a->conf.state_dir,
+	    STATE_REVOCATIONS_FILE) < 0 || stat(path, &st) < 0)
+		return;
+	if ((int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ==
+	    ov->rev_mtime_ns && st.st_size == ov->rev_size)
+		return;
+	ov->rev_mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+	    st.st_mtim.tv_nsec;
+	ov->rev_size = st.st_size;
+	if ((n = read_small_file(path, buf, sizeof(buf))) < 0)
+		return;
+	for (size_t o = 0; o + sizeof(struct mesh_rev_wire) <= (size_t)n;
+	    o += sizeof(struct mesh_rev_wire)) {
+		struct mesh_rev_wire w;
+		struct mesh_revocation rv;
+		memcpy(&w, buf + o, sizeof(w));
+		if (rev_decode(&w, &rv) == VR_OK &&
+		    node_offer_revocation(ov->node, &rv))
+			log_info("%s: a new revocation, spreading it", path);
+	}
+}
+
+/* --- the loop ------------------------------------------------------------- */
+
+static void on_tick(struct ev_loop *loop, struct ev_timer *t, void *data);
+
+/* Run the engine's timers and sleep until its next deadline. */
+static void
+kick(struct overlay *ov)
+{
+	uint64_t now = overlay_now(), next = node_tick(ov->node, now), ms;
+
+	records_sync(ov, false);
+	ms = next == UINT64_MAX ? 60000 : next > now ? next - now : 0;
+	ev_timer_start(ov->a->loop, &ov->tick, ms > 60000 ? 60000 : ms,
+	    on_tick, ov);
+}
+
+static void
+deliver(void *ctx, const uint8_t *pkt, size_t len,
+    const struct mesh_endpoint *from)
+{
+	struct overlay *ov = ctx;
+
+	node_recv(ov->node, overlay_now(), pkt, len, from);
+}
+
+static void
+on_readable(struct ev_loop *loop, int fd, int events, void *data)
+{
+	struct overlay *ov = data;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	udp_recv(&ov->udp, RX_BATCHES, deliver, ov);
+	kick(ov);
+}
+
+static void
+on_tick(struct ev_loop *loop, struct ev_timer *t, void *data)
+{
+	(void)loop;
+	(void)t;
+	kick(data);
+}
+
+static void
+on_maint(struct ev_loop *loop, struct ev_timer *t, void *data)
+{
+	struct overlay *ov = data;
+
+	read_revocations(ov);
+	dns_maint(ov->dns);
+	kick(ov);
+	ev_timer_start(loop, t, OV_MAINT_MS, on_maint, ov);
+}
+
+static int
+add_seeds(struct overlay *ov)
+{
+	char hosts[STATE_PEERS_MAX][80];
+	int n;
+
+	for (size_t i = 0; i < ov->a->conf.npeers; i++)
+		if (dns_add(ov->dns, ov->a->conf.peers[i]) < 0)
+			log_warnx("peer %s: more than %d peers; ignored",
+			    ov->a->conf.peers[i], NODE_SEED_SLOTS);
+	n = state_read_peers(ov->a->conf.state_dir, hosts, STATE_PEERS_MAX);
+	for (int i = 0; i < n; i++)
+		if (dns_add(ov->dns, hosts[i]) < 0)
+			log_warnx("peer %s: more than %d peers; ignored",
+			    hosts[i], NODE_SEED_SLOTS);
+	return 0;
+}
+
+static int
+node_setup(struct overlay *ov)
+{
+	struct agent *a = ov->a;
+	struct node_cb cb = {
+		.ctx = ov, .send = cb_send, .wallclock = cb_wallclock,
+		.random = cb_random, .local_endpoints = cb_local_endpoints,
+		.redeem = cb_redeem, .event = cb_event,
+	};
+	struct node_cfg cfg = {
+		.sk = a->id.sk,
+		.dead_ms = (uint64_t)a->conf.dead_after * 1000,
+		.ipv4_only = ov->udp.family == AF_INET,
+		.can_redeem = can_redeem(a),
+	};
+	int rc;
+
+	memcpy(cfg.pk, a->id.pk, MESH_KEY_LEN);
+	memcpy(cfg.ca_pk, a->id.ca_pk, MESH_KEY_LEN);
+	if ((rc = state_read_cert(a->conf.state_dir, &cfg.cert)) < 0) {
+		log_warnx("%s/%s: %s: the overlay stays off (a node made by an "
+		    "older meshctl init, or a join that did not finish)",
+		    a->conf.state_dir, STATE_CERT_FILE, rc == -ENOENT ?
+		    "missing" : "not a certificate");
+		return -1;
+	}
+	if (memcmp(cfg.cert.node_pk, a->id.pk, MESH_KEY_LEN) != 0 ||
+	    cert_verify(&cfg.cert, a->id.ca_pk, (uint64_t)time(NULL)) != VR_OK) {
+		log_warnx("%s/%s is not a valid certificate of this node in "
+		    "this network: the overlay stays off", a->conf.state_dir,
+		    STATE_CERT_FILE);
+		return -1;
+	}
+	if ((ov->node = node_new(&cfg, &cb)) == NULL) {
+		log_warn("overlay");
+		return -1;
+	}
+	return 0;
+}
+
+struct overlay *
+overlay_new(struct agent *a)
+{
+	struct overlay *ov;
+	int rc;
+
+	if (!a->have_id || a->id.sk == NULL)
+		return NULL;
+	if ((ov = calloc(1, sizeof(*ov))) == NULL)
+		return NULL;
+	ov->a = a;
+	ov->udp.fd = -1;
+	if ((rc = udp_open(&ov->udp, a->conf.listen)) < 0) {
+		errno = -rc;
+		log_warn("cannot listen on UDP %s", a->conf.listen);
+		goto fail;
+	}
+	if (node_setup(ov) < 0)
+		goto fail;
+	records_load(ov);
+	if ((ov->dns = dns_new(a->loop, ov->node, ov->udp.family)) == NULL ||
+	    add_seeds(ov) < 0)
+		goto fail;
+	if (ev_io_add(a->loop, ov->udp.fd, EV_READ, on_readable, ov) < 0)
+		goto fail;
+	ev_timer_start(a->loop, &ov->tick, 0, on_tick, ov);
+	ev_timer_start(a->loop, &ov->maint, 10, on_maint, ov);
+	log_info("overlay: %s.mesh listening on UDP %s", a->id.name,
+	    a->conf.listen);
+	return ov;
+fail:
+	overlay_free(ov);
+	return NULL;
+}
+
+void
+overlay_free(struct overlay *ov)
+{
+	if (ov == NULL)
+		return;
+	ev_timer_stop(ov->a->loop, &ov->tick);
+	ev_timer_stop(ov->a->loop, &ov->maint);
+	if (ov->node != NULL) {
+		/* Say goodbye, so that members show "left" rather than "dead". */
+		node_leave(ov->node, overlay_now());
+		records_sync(ov, true);
+		node_free(ov->node);
+	}
+	dns_free(ov->dns);
+	if (ov->udp.fd >= 0) {
+		ev_io_del(ov->a->loop, ov->udp.fd);
+		udp_close(&ov->udp);
+	}
+	free(ov->fresh);
+	free(ov);
+}

@@ -1,0 +1,341 @@
+/*
+ * Records: this node's own, and everyone's through push gossip and
+ * anti-entropy.
+ *
+ * Our record carries our certificate, overlay address and endpoints: the
+ * ones cb.local_endpoints gives (interface addresses with the listen port)
+ * and up to two endpoints peers told us they see us at (SEEN; the outside
+ * of a NAT).  It is republished when those change and before it expires;
+ * seq is max(last + 1, unix microseconds) as mesh/signed_wire.h asks.
+ *
+ * Push: our own record, and one that reaches us straight from the member
+ * it describes, go at once to every member session that is up (except
+ * where it came from): in the full mesh that one hop reaches everyone.  A
+ * record accepted second-hand goes on to NODE_FANOUT random members only,
+ * for those the first hop did not reach (two members behind NATs that
+ * cannot reach each other); without that limit every member would echo
+ * every record to every other, N x N messages for one change.
+ * Revocations are rare and go everywhere.  A refused record or revocation
+ * goes nowhere, so a flood dies at the first hop.
+ *
+ * Anti-entropy: every few seconds, one random member gets our digest, in
+ * key ranges (msg.h); it answers with what we lack and asks for what it
+ * lacks, and we send it our revocations.  A node back from a week away is
+ * whole again after one round.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "node-int.h"
+
+static void
+push_all(struct node *n, const struct peer *except, const uint8_t *m,
+    size_t len)
+{
+	for (size_t i = 0; i < n->npeers; i++) {
+		struct peer *p = n->peers[i];
+		if (p == except || p->joiner || !peer_up(n, p))
+			continue;
+		if (node_send_msg(n, p, m, len) == 0)
+			n->c.records_pushed++;
+	}
+}
+
+/* Up to k random member sessions that are up, other than the two given. */
+static void
+push_some(struct node *n, const struct peer *from, const uint8_t *origin,
+    const uint8_t *m, size_t len, size_t k)
+{
+	struct peer *pick[NODE_FANOUT];
+	uint32_t seen = 0;
+
+	if (k > NODE_FANOUT)
+		k = NODE_FANOUT;
+	/* Reservoir sampling: one pass, no allocation. */
+	for (size_t i = 0; i < n->npeers; i++) {
+		struct peer *p = n->peers[i];
+		if (p == from || p->joiner || !peer_up(n, p) ||
+		    memcmp(p->pk, origin, MESH_KEY_LEN) == 0)
+			continue;
+		if (seen < k) {
+			pick[seen++] = p;
+		} else {
+			uint32_t j = n->cb.random(n->cb.ctx, ++seen);
+			if (j < k)
+				pick[j] = p;
+		}
+	}
+	for (size_t i = 0; i < k && i < seen; i++)
+		if (node_send_msg(n, pick[i], m, len) == 0)
+			n->c.records_pushed++;
+}
+
+static size_t
+record_msg(const struct mesh_record *r, uint8_t *m)
+{
+	m[0] = MSG_RECORD;
+	record_encode(r, m + 1);
+	return 1 + RECORD_WIRE_LEN;
+}
+
+static size_t
+rev_msg(const struct mesh_revocation *rv, uint8_t *m)
+{
+	struct mesh_rev_wire w;
+
+	rev_encode(rv, &w);
+	m[0] = MSG_REVOKE;
+	memcpy(m + 1, &w, sizeof(w));
+	return 1 + sizeof(w);
+}
+
+static size_t
+local_endpoints(struct node *n, struct mesh_endpoint *ep, size_t max)
+{
+	struct mesh_endpoint local[MESH_EP_MAX];
+	size_t k = 0, nl;
+
+	/* Observed ones first: they are how NATed peers find us. */
+	for (size_t i = 0; i < n->nobserved && k < max; i++)
+		ep[k++] = n->observed[i];
+	memset(local, 0, sizeof(local));
+	nl = n->cb.local_endpoints(n->cb.ctx, local, MESH_EP_MAX);
+	for (size_t i = 0; i < nl && i < MESH_EP_MAX && k < max; i++) {
+		bool dup = false;
+		for (size_t j = 0; j < k; j++)
+			dup |= memcmp(&ep[j], &local[i], sizeof(local[i])) == 0;
+		if (!dup)
+			ep[k++] = local[i];
+	}
+	return k;
+}
+
+static uint64_t
+unix_us(struct node *n)
+{
+	uint64_t sec;
+	uint32_t nsec;
+
+	n->cb.wallclock(n->cb.ctx, &sec, &nsec);
+	return sec * 1000000 + nsec / 1000;
+}
+
+void
+gossip_publish(struct node *n, bool force)
+{
+	struct mesh_endpoint ep[MESH_EP_MAX];
+	struct mesh_record r;
+	uint64_t now = node_unix(n), seq;
+	uint8_t m[MSG_MAX];
+	size_t k;
+	enum vr v;
+
+	memset(ep, 0, sizeof(ep));
+	k = local_endpoints(n, ep, MESH_EP_MAX);
+	if (!force && n->have_self && now < n->self_refresh &&
+	    k == n->self.n_ep && memcmp(ep, n->self.ep, k * sizeof(ep[0])) == 0)
+		return;
+	seq = unix_us(n);
+	if (n->have_self && seq <= n->self.seq)
+		seq = n->self.seq + 1;
+	v = record_make(&r, &n->cfg.cert, n->cfg.ca_pk, n->sk, ep, k, seq,
+	    now + NODE_RECORD_LIFETIME);
+	if (v == VR_OK)
+		v = recset_add(n->rs, &r, now);
+	if (v != VR_OK) {
+		struct node_event ev = { .kind = NODE_EV_PUBLISH_FAILED, .vr = v };
+		node_emit(n, &ev);
+		return;
+	}
+	n->self = r;
+	n->have_self = true;
+	n->self_refresh = now + NODE_RECORD_LIFETIME - NODE_RECORD_REFRESH;
+	push_all(n, NULL, m, record_msg(&r, m));
+}
+
+void
+gossip_observed(struct node *n, const struct mesh_endpoint *ep)
+{
+	for (size_t i = 0; i < n->nobserved; i++)
+		if (memcmp(&n->observed[i], ep, sizeof(*ep)) == 0)
+			return;
+	/* Newest first; the oldest falls off. */
+	memmove(&n->observed[1], &n->observed[0],
+	    (NODE_OBSERVED_MAX - 1) * sizeof(*ep));
+	n->observed[0] = *ep;
+	if (n->nobserved < NODE_OBSERVED_MAX)
+		n->nobserved++;
+	n->endpoints_changed = true;
+}
+
+static void
+send_digest(struct node *n, struct peer *p)
+{
+	size_t cnt = recset_count(n->rs), i = 0;
+	struct msg_digest d;
+	uint8_t m[MSG_MAX];
+
+	memset(d.lo, 0, sizeof(d.lo));
+	do {
+		d.n = 0;
+		while (i < cnt && d.n < MSG_DIGEST_MAX) {
+			const struct mesh_record *r = recset_at(n->rs, i++);
+			memcpy(d.key[d.n], r->cert.node_pk, MESH_KEY_LEN);
+			d.seq[d.n++] = r->seq;
+		}
+		if (i < cnt) {
+			/* hi = the next chunk's first key - 1 */
+			memcpy(d.hi, recset_at(n->rs, i)->cert.node_pk,
+			    MESH_KEY_LEN);
+			for (int k = MESH_KEY_LEN - 1; k >= 0; k--)
+				if (d.hi[k]-- != 0)
+					break;
+		} else {
+			memset(d.hi, 0xff, sizeof(d.hi));
+		}
+		if (node_send_msg(n, p, m, msg_digest_encode(&d, m)) == 0)
+			n->c.digests_sent++;
+		if (i < cnt)
+			memcpy(d.lo, recset_at(n->rs, i)->cert.node_pk,
+			    MESH_KEY_LEN);
+	} while (i < cnt);
+}
+
+void
+gossip_on_digest(struct node *n, struct peer *p, const uint8_t *msg,
+    size_t len)
+{
+	struct msg_digest d;
+	struct msg_want w;
+	uint8_t m[MSG_MAX];
+	size_t j = 0;
+
+	if (!msg_digest_decode(msg, len, &d)) {
+		n->c.drop_badmsg++;
+		return;
+	}
+	w.n = 0;
+	/* Ours in the range that the peer lacks or holds older. */
+	for (size_t i = 0; i < recset_count(n->rs); i++) {
+		const struct mesh_record *r = recset_at(n->rs, i);
+		if (!msg_key_in(r->cert.node_pk, d.lo, d.hi))
+			continue;
+		while (j < d.n && memcmp(d.key[j], r->cert.node_pk,
+		    MESH_KEY_LEN) < 0)
+			j++;
+		if (j < d.n && memcmp(d.key[j], r->cert.node_pk,
+		    MESH_KEY_LEN) == 0 && d.seq[j] >= r->seq)
+			continue;
+		node_send_msg(n, p, m, record_msg(r, m));
+	}
+	/* Theirs that we lack or hold older. */
+	for (size_t k = 0; k < d.n; k++) {
+		const struct mesh_record *r = recset_by_key(n->rs, d.key[k]);
+		if ((r == NULL || r->seq < d.seq[k]) && w.n < MSG_WANT_MAX)
+			memcpy(w.key[w.n++], d.key[k], MESH_KEY_LEN);
+	}
+	if (w.n > 0 && node_send_msg(n, p, m, msg_want_encode(&w, m)) == 0)
+		n->c.wants_sent++;
+}
+
+void
+gossip_on_want(struct node *n, struct peer *p, const uint8_t *msg,
+    size_t len)
+{
+	uint8_t out[MSG_MAX];
+	struct msg_want w;
+
+	if (!msg_want_decode(msg, len, &w)) {
+		n->c.drop_badmsg++;
+		return;
+	}
+	for (size_t i = 0; i < w.n; i++) {
+		const struct mesh_record *h = recset_by_key(n->rs, w.key[i]);
+		if (h != NULL)
+			node_send_msg(n, p, out, record_msg(h, out));
+	}
+}
+
+void
+gossip_on_record(struct node *n, struct peer *p, const uint8_t *m, size_t len)
+{
+	struct mesh_record r;
+	bool isnew;
+
+	if (recset_add_wire(n->rs, m + 1, len - 1, node_unix(n), &r, &isnew) !=
+	    VR_OK)
+		return;
+	if (isnew) {
+		struct node_event ev = { .kind = NODE_EV_MEMBER_NEW,
+		    .name = r.cert.name };
+		node_emit(n, &ev);
+	}
+	if (memcmp(p->pk, r.cert.node_pk, MESH_KEY_LEN) == 0)
+		push_all(n, p, m, len);
+	else
+		push_some(n, p, r.cert.node_pk, m, len, NODE_FANOUT);
+}
+
+/* recset_revoke says VR_OK for one it already holds too: only a new one
+ * may travel on, or every member would echo it back and forth forever. */
+bool
+gossip_revoke(struct node *n, struct peer *from,
+    const struct mesh_revocation *rv)
+{
+	uint64_t before = recset_counters(n->rs)->revocations;
+	uint8_t m[MSG_MAX];
+
+	if (recset_revoke(n->rs, rv, node_unix(n)) != VR_OK ||
+	    recset_counters(n->rs)->revocations == before)
+		return false;
+	struct node_event ev = { .kind = NODE_EV_REVOCATION };
+	node_emit(n, &ev);
+	push_all(n, from, m, rev_msg(rv, m));
+	return true;
+}
+
+void
+gossip_on_revoke(struct node *n, struct peer *p, const uint8_t *m, size_t len)
+{
+	struct mesh_rev_wire rw;
+	struct mesh_revocation rv;
+
+	(void)len;	/* the dispatch table checked it */
+	memcpy(&rw, m + 1, sizeof(rw));
+	if (rev_decode(&rw, &rv) == VR_OK)
+		gossip_revoke(n, p, &rv);
+}
+
+void
+gossip_established(struct node *n, struct peer *p)
+{
+	uint8_t m[MSG_MAX];
+
+	if (n->have_self)
+		node_send_msg(n, p, m, record_msg(&n->self, m));
+	send_digest(n, p);
+}
+
+void
+gossip_antientropy(struct node *n)
+{
+	const struct revset *rs = recset_revocations(n->rs);
+	struct peer *p = NULL;
+	uint32_t seen = 0;
+	uint8_t m[MSG_MAX];
+
+	/* One member that is up, picked uniformly in one pass. */
+	for (size_t i = 0; i < n->npeers; i++) {
+		struct peer *q = n->peers[i];
+		if (q->joiner || !peer_up(n, q))
+			continue;
+		if (n->cb.random(n->cb.ctx, ++seen) == 0)
+			p = q;
+	}
+	if (p == NULL)
+		return;
+	send_digest(n, p);
+	for (size_t i = 0; rs != NULL && i < rs->n; i++)
+		node_send_msg(n, p, m, rev_msg(&rs->v[i], m));
+}

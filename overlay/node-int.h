@@ -1,0 +1,113 @@
+/*
+ * The node engine's insides, shared by its files and by nothing else:
+ *
+ *   node.c     node_new/recv/tick, session callbacks, admission, the
+ *              plaintext dispatch table, membership events
+ *   peer.c     the one peer table, hashed by key
+ *   gossip.c   our record, push gossip, anti-entropy, revocations
+ *   paths.c    seeds, candidate endpoints, probing, backoff; which
+ *              sessions to keep
+ *   join.c     the member's half of `meshctl join`
+ */
+#ifndef MESH_NODE_INT_H
+#define MESH_NODE_INT_H
+
+#include "node.h"
+#include "msg.h"
+
+struct peer {
+	struct peer *hnext;		/* hash chain (peer.c) */
+	size_t slot;			/* index in n->peers */
+	struct session *s;
+	uint8_t pk[MESH_KEY_LEN];
+	char name[MESH_LABEL_MAX + 1];	/* from its certificate or record */
+	struct mesh_cert cert;		/* from its handshake */
+	bool have_cert;
+	bool joiner;			/* may only redeem an invite */
+	bool left;			/* said goodbye, silent since */
+	uint64_t admitted;		/* ms: a joiner was let in */
+	uint64_t join_answered;		/* ms: a joiner got its answer */
+	bool tell_pending;		/* owe it a SEEN message */
+	struct mesh_endpoint ep;	/* where packets go */
+	bool have_ep;
+	bool ep_observed;		/* ep is where it last spoke from */
+	uint64_t last_rx;		/* ms; 0: never */
+	enum member_state shown;	/* as last reported */
+	uint64_t up_since;
+	uint64_t next_try, backoff;	/* connection attempts */
+	/* Not yet heard where it is: its handshake initiations go to all of
+	 * these at once, and the first answer decides (cb_seen). */
+	struct mesh_endpoint probe[NODE_PROBE_MAX];
+	size_t nprobe;
+};
+
+struct seed {
+	struct mesh_endpoint ep[NODE_SEED_ADDRS];
+	size_t n;
+};
+
+struct node {
+	struct node_cfg cfg;		/* cfg.sk points at sk below */
+	uint8_t *sk;			/* sodium_malloc'd */
+	struct node_cb cb;
+	struct session_table *t;
+	uint64_t now;			/* of the call in progress */
+	uint64_t keepalive_ms, suspect_ms, dead_ms;
+
+	struct peer **peers;		/* peer.c */
+	size_t npeers, cap;
+	struct peer **hash;
+	size_t hmask;
+
+	struct recset *rs;
+	uint64_t reported_gen;		/* recset generation last reported */
+	struct mesh_record self;
+	bool have_self;
+	uint64_t self_refresh;		/* unix s: republish by then */
+	struct mesh_endpoint observed[NODE_OBSERVED_MAX];
+	size_t nobserved;
+	bool endpoints_changed;
+
+	struct seed seeds[NODE_SEED_SLOTS];
+	uint64_t next_maint, next_ae;
+	struct node_counters c;
+};
+
+/* node.c */
+uint64_t node_unix(struct node *n);
+void node_emit(struct node *n, const struct node_event *ev);
+int node_send_msg(struct node *n, struct peer *p, const uint8_t *msg,
+    size_t len);
+bool peer_up(const struct node *n, const struct peer *p);
+
+/* peer.c */
+struct peer *peer_find(const struct node *n, const uint8_t pk[static 32]);
+struct peer *peer_get(struct node *n, const uint8_t pk[static 32]);
+void peer_drop(struct node *n, struct peer *p);
+size_t peer_joiners(const struct node *n);
+void peers_free_all(struct node *n);
+
+/* gossip.c */
+void gossip_publish(struct node *n, bool force);
+void gossip_established(struct node *n, struct peer *p);
+void gossip_antientropy(struct node *n);
+void gossip_observed(struct node *n, const struct mesh_endpoint *ep);
+void gossip_on_record(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+void gossip_on_revoke(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+void gossip_on_digest(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+void gossip_on_want(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+bool gossip_revoke(struct node *n, struct peer *from,
+    const struct mesh_revocation *rv);
+
+/* paths.c */
+void paths_maint(struct node *n);
+
+/* join.c */
+void join_on_req(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+
+#endif

@@ -1,0 +1,540 @@
+/*
+ * The node engine: session callbacks, admission, the plaintext dispatch
+ * table, timers and membership events (see node.h for the contract and
+ * node-int.h for who does what).
+ *
+ * Admission: a peer's handshake payload is its certificate, which must
+ * verify against the network's CA key, be unrevoked and name the key that
+ * did the handshake.  The one exception is a joiner, whose payload is
+ * MSG_JOIN_HELLO: admitted only by a node that can redeem invites, at most
+ * NODE_JOINERS_MAX at once, and its session may carry nothing but JOIN_REQ.
+ * The verdict goes into the peer that admit() hands the session table as
+ * the new session's user pointer, so it can only land on the session it
+ * judged.
+ *
+ * Plaintext: one table indexed by the type byte, with the length bounds
+ * of each message and whether a joiner may send it.  The control types
+ * live in 0x00-0x3f (msg.h pins it); a first byte with version nibble 4 or
+ * 6 is an IP packet, for the data plane, and never reaches a control
+ * handler.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "node-int.h"
+
+struct handler {
+	size_t min_len, max_len;
+	void (*fn)(struct node *n, struct peer *p, const uint8_t *m,
+	    size_t len);
+	bool joiner_ok;
+};
+
+static void on_seen(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+static void on_leave(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+
+static const struct handler handlers[MSG_TYPE_SPACE] = {
+	[MSG_RECORD] = { 1 + RECORD_WIRE_LEN, 1 + RECORD_WIRE_LEN,
+	    gossip_on_record, false },
+	[MSG_REVOKE] = { 1 + sizeof(struct mesh_rev_wire),
+	    1 + sizeof(struct mesh_rev_wire), gossip_on_revoke, false },
+	[MSG_DIGEST] = { MSG_DIGEST_HEAD, MSG_MAX, gossip_on_digest, false },
+	[MSG_WANT] = { 2, MSG_MAX, gossip_on_want, false },
+	[MSG_SEEN] = { 1 + sizeof(struct mesh_ep_wire),
+	    1 + sizeof(struct mesh_ep_wire), on_seen, false },
+	[MSG_LEAVE] = { 1, 1, on_leave, false },
+	[MSG_JOIN_REQ] = { 2 + INVITE_PROOF_LEN, MSG_MAX, join_on_req, true },
+};
+
+uint64_t
+node_unix(struct node *n)
+{
+	uint64_t sec;
+	uint32_t nsec;
+
+	n->cb.wallclock(n->cb.ctx, &sec, &nsec);
+	return sec;
+}
+
+void
+node_emit(struct node *n, const struct node_event *ev)
+{
+	if (n->cb.event != NULL)
+		n->cb.event(n->cb.ctx, ev);
+}
+
+bool
+peer_up(const struct node *n, const struct peer *p)
+{
+	return p->s != NULL && session_state(p->s, n->now) == SESSION_UP;
+}
+
+int
+node_send_msg(struct node *n, struct peer *p, const uint8_t *msg, size_t len)
+{
+	if (p->s == NULL)
+		return -ENOTCONN;
+	return session_send(p->s, n->now, msg, len);
+}
+
+/* --- session callbacks ---------------------------------------------------- */
+
+static void
+transmit(struct node *n, const struct mesh_endpoint *to, const uint8_t *pkt,
+    size_t len)
+{
+	n->c.tx_datagrams++;
+	n->c.tx_bytes += len;
+	n->cb.send(n->cb.ctx, to, pkt, len);
+}
+
+static void
+cb_send(void *ctx, struct session *s, const uint8_t *pkt, size_t len)
+{
+	struct node *n = ctx;
+	struct peer *p = session_user(s);
+
+	if (p == NULL || !p->have_ep)
+		return;
+	if (p->nprobe > 0 && len > 0 && pkt[0] == WIRE_INITIATION) {
+		/* Not heard where it is yet: every candidate at once. */
+		for (size_t i = 0; i < p->nprobe; i++)
+			transmit(n, &p->probe[i], pkt, len);
+		return;
+	}
+	transmit(n, &p->ep, pkt, len);
+}
+
+static void
+cb_recv(void *ctx, struct session *s, const uint8_t *data, size_t len)
+{
+	struct node *n = ctx;
+	struct peer *p = session_user(s);
+	const struct handler *h;
+
+	if (p == NULL || len == 0)
+		return;
+	if (data[0] >= MSG_TYPE_SPACE || (h = &handlers[data[0]])->fn == NULL ||
+	    len < h->min_len || len > h->max_len) {
+		n->c.drop_badmsg++;	/* IP packets too, until the data plane */
+		return;
+	}
+	if (p->joiner && !h->joiner_ok) {
+		n->c.drop_joiner++;
+		return;
+	}
+	h->fn(n, p, data, len);
+}
+
+static bool
+admit_joiner(struct node *n, struct session *s, const uint8_t *pk,
+    void **user)
+{
+	struct peer *p = *user;
+
+	if (!n->cfg.can_redeem || n->cb.redeem == NULL ||
+	    (s == NULL && peer_joiners(n) >= NODE_JOINERS_MAX)) {
+		n->c.refused_join++;
+		return false;
+	}
+	if (p == NULL && (p = peer_get(n, pk)) == NULL)
+		return false;
+	if (!p->joiner) {
+		p->joiner = true;
+		p->admitted = n->now;
+		p->join_answered = 0;
+	}
+	*user = p;
+	return true;
+}
+
+static bool
+cb_admit(void *ctx, struct session *s, const uint8_t pk[static WIRE_KEY_LEN],
+    const uint8_t *payload, size_t len, void **user)
+{
+	struct node *n = ctx;
+	struct mesh_cert_wire w;
+	struct mesh_cert c;
+	struct peer *p = *user;
+
+	if (memcmp(pk, n->cfg.pk, MESH_KEY_LEN) == 0)
+		return false;
+	if (len == sizeof(MSG_JOIN_HELLO) - 1 &&
+	    memcmp(payload, MSG_JOIN_HELLO, len) == 0)
+		return admit_joiner(n, s, pk, user);
+	if (len != sizeof(w)) {
+		n->c.refused_cert++;
+		return false;
+	}
+	memcpy(&w, payload, sizeof(w));
+	if (cert_decode(&w, &c) != VR_OK ||
+	    memcmp(c.node_pk, pk, MESH_KEY_LEN) != 0 ||
+	    cert_verify(&c, n->cfg.ca_pk, node_unix(n)) != VR_OK ||
+	    revset_check(recset_revocations(n->rs), &c)) {
+		n->c.refused_cert++;
+		return false;
+	}
+	if (p == NULL && (p = peer_get(n, pk)) == NULL)
+		return false;
+	p->cert = c;
+	p->have_cert = true;
+	p->joiner = false;
+	memcpy(p->name, c.name, sizeof(p->name));
+	*user = p;
+	return true;
+}
+
+static void
+cb_seen(void *ctx, struct session *s, const void *src)
+{
+	struct node *n = ctx;
+	const struct mesh_endpoint *ep = src;
+	struct peer *p = session_user(s);
+
+	if (p == NULL)
+		return;		/* admit() always leaves a peer */
+	if (p->s == NULL) {
+		/* The session admission just made. */
+		p->s = s;
+		if (!p->joiner)
+			session_set_keepalive(s, n->keepalive_ms);
+	}
+	p->last_rx = n->now;
+	p->left = false;
+	if (ep == NULL)
+		return;
+	p->nprobe = 0;		/* it answered: we know where it is */
+	if (!p->ep_observed || !p->have_ep ||
+	    memcmp(&p->ep, ep, sizeof(p->ep)) != 0) {
+		p->ep = *ep;
+		p->have_ep = true;
+		p->ep_observed = true;
+		p->tell_pending = true;
+	}
+}
+
+static void
+cb_established(void *ctx, struct session *s)
+{
+	struct node *n = ctx;
+	struct peer *p = session_user(s);
+
+	if (p == NULL)
+		return;
+	p->backoff = NODE_BACKOFF_MIN_MS;
+	p->up_since = n->now;
+	if (!p->joiner)
+		gossip_established(n, p);
+}
+
+static void
+cb_wallclock(void *ctx, uint64_t *sec, uint32_t *nsec)
+{
+	struct node *n = ctx;
+
+	n->cb.wallclock(n->cb.ctx, sec, nsec);
+}
+
+/* --- messages handled here ------------------------------------------------ */
+
+/* An address a peer may say we have: unicast, not loopback, a real port.
+ * Anything else would make us publish junk (0.0.0.0 stopped our record). */
+static bool
+ep_plausible(const struct mesh_endpoint *ep)
+{
+	static const uint8_t zero[16];
+
+	if (ep->port == 0)
+		return false;
+	if (ep->family == MESH_EP_IPV4)
+		return ep->addr[0] != 0 && ep->addr[0] != 127 &&
+		    ep->addr[0] < 224;
+	return ep->family == MESH_EP_IPV6 && memcmp(ep->addr, zero, 16) != 0 &&
+	    !(memcmp(ep->addr, zero, 15) == 0 && ep->addr[15] == 1) &&
+	    ep->addr[0] != 0xff && !(ep->addr[0] == 0xfe &&
+	    (ep->addr[1] & 0xc0) == 0x80);
+}
+
+static void
+on_seen(struct node *n, struct peer *p, const uint8_t *m, size_t len)
+{
+	struct mesh_endpoint ep;
+
+	(void)p;
+	if (!msg_seen_decode(m, len, &ep) || !ep_plausible(&ep)) {
+		n->c.drop_badmsg++;
+		return;
+	}
+	gossip_observed(n, &ep);
+}
+
+static void
+on_leave(struct node *n, struct peer *p, const uint8_t *m, size_t len)
+{
+	(void)n;
+	(void)m;
+	(void)len;
+	p->left = true;
+}
+
+/* --- membership ------------------------------------------------------------ */
+
+/* Report every member whose state changed; the ms of the next change. */
+static uint64_t
+members_scan(struct node *n)
+{
+	uint64_t next = UINT64_MAX, now = n->now;
+
+	for (size_t i = 0; i < n->npeers; i++) {
+		struct peer *p = n->peers[i];
+		enum member_state st;
+		uint64_t t;
+
+		if (p->joiner || p->name[0] == '\0')
+			continue;
+		st = member_state(now, p->last_rx, p->left, n->suspect_ms,
+		    n->dead_ms);
+		if (st != p->shown) {
+			struct node_event ev = { .kind = NODE_EV_MEMBER_STATE,
+			    .name = p->name, .state = st,
+			    .silent_ms = p->last_rx ? now - p->last_rx : 0 };
+			p->shown = st;
+			node_emit(n, &ev);
+		}
+		t = member_next_change(now, p->last_rx, p->left, n->suspect_ms,
+		    n->dead_ms);
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
+/* --- the engine ------------------------------------------------------------ */
+
+/* After any work: publish if our endpoints moved, and say whether the
+ * record set changed. */
+static void
+settle(struct node *n)
+{
+	uint64_t gen;
+
+	if (n->endpoints_changed) {
+		n->endpoints_changed = false;
+		gossip_publish(n, false);
+	}
+	gen = recset_generation(n->rs);
+	if (gen != n->reported_gen) {
+		struct node_event ev = { .kind = NODE_EV_RECORDS_CHANGED };
+		n->reported_gen = gen;
+		node_emit(n, &ev);
+	}
+}
+
+void
+node_recv(struct node *n, uint64_t now, const uint8_t *pkt, size_t len,
+    const struct mesh_endpoint *from)
+{
+	n->now = now;
+	n->c.rx_datagrams++;
+	if (len > WIRE_PACKET_MAX) {
+		n->c.drop_oversize++;
+		return;
+	}
+	session_table_recv(n->t, now, pkt, len, from);
+	settle(n);
+}
+
+static void
+maint(struct node *n)
+{
+	if (!n->have_self) {
+		/* Keep our own previous seq (saved records), so the next
+		 * one is higher. */
+		const struct mesh_record *mine = recset_by_key(n->rs, n->cfg.pk);
+		if (mine != NULL) {
+			n->self = *mine;
+			n->have_self = true;
+			n->self_refresh = 0;
+		}
+	}
+	recset_expire(n->rs, node_unix(n));
+	paths_maint(n);
+	gossip_publish(n, false);
+}
+
+uint64_t
+node_tick(struct node *n, uint64_t now)
+{
+	uint64_t next, t;
+
+	n->now = now;
+	if (now >= n->next_maint) {
+		maint(n);
+		n->next_maint = now + NODE_MAINT_MS;
+	}
+	if (n->next_ae == 0) {
+		n->next_ae = now + NODE_AE_MS;
+	} else if (now >= n->next_ae) {
+		gossip_antientropy(n);
+		/* A little jitter, so that nodes started together drift. */
+		n->next_ae = now + NODE_AE_MS - 500 + n->cb.random(n->cb.ctx, 1000);
+	}
+	settle(n);
+	next = session_table_tick(n->t, now);
+	if ((t = members_scan(n)) < next)
+		next = t;
+	if (n->next_maint < next)
+		next = n->next_maint;
+	if (n->next_ae < next)
+		next = n->next_ae;
+	return next;
+}
+
+void
+node_leave(struct node *n, uint64_t now)
+{
+	static const uint8_t bye[1] = { MSG_LEAVE };
+
+	n->now = now;
+	for (size_t i = 0; i < n->npeers; i++)
+		if (!n->peers[i]->joiner && peer_up(n, n->peers[i]))
+			node_send_msg(n, n->peers[i], bye, sizeof(bye));
+}
+
+struct node *
+node_new(const struct node_cfg *cfg, const struct node_cb *cb)
+{
+	struct session_cb scb = {
+		.send = cb_send, .recv = cb_recv, .admit = cb_admit,
+		.seen = cb_seen, .established = cb_established,
+		.wallclock = cb_wallclock,
+	};
+	struct mesh_cert_wire w;
+	struct node *n;
+
+	if (cb->send == NULL || cb->wallclock == NULL || cb->random == NULL ||
+	    cb->local_endpoints == NULL || cfg->sk == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return NULL;
+	n->cfg = *cfg;
+	n->cb = *cb;
+	n->dead_ms = cfg->dead_ms ? cfg->dead_ms : 5000;
+	n->suspect_ms = n->dead_ms / 2;
+	n->keepalive_ms = n->dead_ms / 5 < 1000 ? 1000 :
+	    n->dead_ms / 5 > 10000 ? 10000 : n->dead_ms / 5;
+	scb.ctx = n;
+	if ((n->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL)
+		goto fail;
+	memcpy(n->sk, cfg->sk, crypto_sign_SECRETKEYBYTES);
+	n->cfg.sk = n->sk;
+	if ((n->t = session_table_new(n->cfg.pk, n->sk, &scb)) == NULL ||
+	    (n->rs = recset_new(n->cfg.ca_pk, 0)) == NULL)
+		goto fail;
+	cert_encode(&n->cfg.cert, &w);
+	if (session_table_set_payload(n->t, (const uint8_t *)&w, sizeof(w)) < 0)
+		goto fail;
+	return n;
+fail:
+	node_free(n);
+	if (errno == 0)
+		errno = ENOMEM;
+	return NULL;
+}
+
+void
+node_free(struct node *n)
+{
+	if (n == NULL)
+		return;
+	peers_free_all(n);
+	session_table_free(n->t);
+	recset_free(n->rs);
+	if (n->sk != NULL)
+		sodium_free(n->sk);
+	free(n);
+}
+
+void
+node_set_seeds(struct node *n, size_t slot, const struct mesh_endpoint *ep,
+    size_t count)
+{
+	if (slot >= NODE_SEED_SLOTS)
+		return;
+	if (count > NODE_SEED_ADDRS)
+		count = NODE_SEED_ADDRS;
+	memcpy(n->seeds[slot].ep, ep, count * sizeof(*ep));
+	n->seeds[slot].n = count;
+}
+
+bool
+node_offer_revocation(struct node *n, const struct mesh_revocation *rv)
+{
+	bool isnew = gossip_revoke(n, NULL, rv);
+
+	settle(n);
+	return isnew;
+}
+
+struct recset *
+node_records(struct node *n)
+{
+	return n->rs;
+}
+
+const struct mesh_record *
+node_self(const struct node *n)
+{
+	return n->have_self ? &n->self : NULL;
+}
+
+const struct node_counters *
+node_counters(const struct node *n)
+{
+	return &n->c;
+}
+
+const struct session_stats *
+node_session_stats(const struct node *n)
+{
+	return session_table_stats(n->t);
+}
+
+bool
+node_peer(const struct node *n, uint64_t now,
+    const uint8_t pk[static MESH_KEY_LEN], struct node_peer_info *out)
+{
+	const struct peer *p = peer_find(n, pk);
+
+	if (p == NULL || p->joiner)
+		return false;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->name, p->name, sizeof(out->name));
+	out->state = member_state(now, p->last_rx, p->left, n->suspect_ms,
+	    n->dead_ms);
+	out->up = p->s != NULL && session_state(p->s, now) == SESSION_UP;
+	out->have_ep = p->have_ep;
+	out->ep = p->ep;
+	out->last_rx = p->last_rx;
+	return true;
+}
+
+uint64_t
+node_suspect_ms(const struct node *n)
+{
+	return n->suspect_ms;
+}
+
+uint64_t
+node_dead_ms(const struct node *n)
+{
+	return n->dead_ms;
+}
