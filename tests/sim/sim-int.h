@@ -8,7 +8,7 @@
 #include "overlay/invite.h"
 #include "sim.h"
 
-#define SIM_INVITES_MAX	64
+#define SIM_INVITES_MAX	128
 #define SIM_NATS_MAX	250
 
 struct sim_node {
@@ -26,6 +26,9 @@ struct sim_node {
 	size_t saved_len;
 	uint64_t deadline;		/* node_tick()'s last answer */
 	struct sim_obs obs;
+	struct sim_joiner *joiner;	/* sim_join() until sim_start() */
+	uint8_t join_record[RECORD_WIRE_LEN];	/* from JOIN_OK */
+	bool have_join_record;
 };
 
 struct sim_invite {
@@ -48,6 +51,13 @@ struct sim {
 	int n_nat;
 	int nat_hosts[SIM_NATS_MAX];
 };
+
+/* sim_join.c */
+struct sim_joiner;
+void sim_joiner_tick(struct sim_node *sn, uint64_t now);
+void sim_joiner_recv(struct sim_node *sn, uint64_t now, const uint8_t *pkt,
+    size_t len, const struct net_addr *from);
+void sim_joiner_free(struct sim_node *sn);
 
 /* sim_ca.c */
 uint64_t sim_splitmix(uint64_t *state);

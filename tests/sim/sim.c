@@ -161,6 +161,10 @@ on_timer(void *ctx, int host, uint64_t now)
 {
 	struct sim_node *sn = by_host(ctx, host);
 
+	if (sn->joiner != NULL) {
+		sim_joiner_tick(sn, now);
+		return;
+	}
 	if (sn->n == NULL || now < sn->deadline)
 		return;			/* stopped, or a stale timer */
 	sn->deadline = 0;
@@ -175,9 +179,15 @@ on_recv(void *ctx, int host, const struct net_addr *to,
 	struct mesh_endpoint ep;
 	uint64_t now;
 
-	if (sn->n == NULL || to->port != SIM_PORT)
+	if (to->port != SIM_PORT)
 		return;
 	now = net_now(sn->sim->net);
+	if (sn->joiner != NULL) {
+		sim_joiner_recv(sn, now, pkt, len, from);
+		return;
+	}
+	if (sn->n == NULL)
+		return;
 	ep_of(&ep, from->ip, from->port);
 	node_recv(sn->n, now, pkt, len, &ep);
 	schedule(sn, node_tick(sn->n, now));
@@ -216,6 +226,7 @@ sim_free(struct sim *sim)
 		return;
 	for (i = 0; i < sim->n; i++) {
 		node_free(sim->nodes[i].n);
+		sim_joiner_free(&sim->nodes[i]);
 		free(sim->nodes[i].saved);
 		free(sim->nodes[i].obs.seen);
 		sodium_memzero(sim->nodes[i].sk, sizeof(sim->nodes[i].sk));
@@ -280,6 +291,7 @@ sim_add(struct sim *sim, int nat, bool can_redeem)
 	sn->host = net_host_new(sim->net, nat, ip);
 	if (sn->host != i)
 		abort();		/* by_host() relies on it */
+	net_host_set_up(sim->net, sn->host, false);	/* until started */
 	sim_ca_issue(sim, sn);
 	return i;
 }
@@ -299,6 +311,7 @@ sim_start(struct sim *sim, int i)
 
 	if (sn->n != NULL)
 		abort();
+	sim_joiner_free(sn);
 	memcpy(cfg.pk, sn->pk, MESH_KEY_LEN);
 	cfg.sk = sn->sk;
 	memcpy(cfg.ca_pk, sim->ca_pk, MESH_KEY_LEN);
@@ -312,6 +325,9 @@ sim_start(struct sim *sim, int i)
 	    recset_parse(node_records(sn->n), sn->saved, sn->saved_len,
 	    SIM_EPOCH + now / 1000, NULL) != 0)
 		abort();
+	if (sn->have_join_record)	/* the member's, from JOIN_OK */
+		(void)recset_add_wire(node_records(sn->n), sn->join_record,
+		    RECORD_WIRE_LEN, SIM_EPOCH + now / 1000, NULL, NULL);
 	net_host_set_up(sim->net, sn->host, true);
 	sn->deadline = 0;
 	schedule(sn, node_tick(sn->n, now));
@@ -350,6 +366,12 @@ sim_seed(struct sim *sim, int i, int j, size_t slot)
 	for (k = 0; k < n; k++)
 		ep_of(&ep[k], ip[k], SIM_PORT);
 	node_set_seeds(at(sim, i)->n, slot, ep, n);
+	/* A seed carries no key and Noise IK needs one: the engine tries
+	 * seeds only for members it holds a record of.  A real node has the
+	 * record its join answer carried (JOIN_OK); give it j's. */
+	if (at(sim, j)->n != NULL && node_self(at(sim, j)->n) != NULL)
+		(void)recset_add(node_records(at(sim, i)->n),
+		    node_self(at(sim, j)->n), SIM_EPOCH + net_now(sim->net) / 1000);
 	schedule(at(sim, i), node_tick(at(sim, i)->n, net_now(sim->net)));
 }
 
@@ -485,4 +507,49 @@ sim_all_have(struct sim *sim, void *jp)
 		if (sim->nodes[i].n != NULL && !sim_has_record(sim, (int)i, j))
 			return false;
 	return true;
+}
+
+/* A one-screen picture of the mesh, for a failing scenario. */
+void
+sim_dump(struct sim *sim, FILE *f)
+{
+	const struct net_stats *ns = net_stats(sim->net);
+	size_t i, j;
+
+	fprintf(f, "t=%llu sent=%llu delivered=%llu lost=%llu no_route=%llu "
+	    "filtered=%llu partitioned=%llu down=%llu\n",
+	    (unsigned long long)net_now(sim->net),
+	    (unsigned long long)ns->sent, (unsigned long long)ns->delivered,
+	    (unsigned long long)ns->lost, (unsigned long long)ns->no_route,
+	    (unsigned long long)ns->filtered,
+	    (unsigned long long)ns->partitioned,
+	    (unsigned long long)ns->down);
+	for (i = 0; i < sim->n; i++) {
+		struct sim_node *sn = &sim->nodes[i];
+		const struct node_counters *c;
+
+		if (sn->n == NULL) {
+			fprintf(f, "  %s: stopped\n", sn->name);
+			continue;
+		}
+		c = node_counters(sn->n);
+		fprintf(f, "  %s: records=%zu self=%s rx=%llu tx=%llu "
+		    "badmsg=%llu refused_cert=%llu peers:", sn->name,
+		    recset_count(node_records(sn->n)),
+		    node_self(sn->n) ? "yes" : "no",
+		    (unsigned long long)c->rx_datagrams,
+		    (unsigned long long)c->tx_datagrams,
+		    (unsigned long long)c->drop_badmsg,
+		    (unsigned long long)c->refused_cert);
+		for (j = 0; j < sim->n; j++) {
+			struct node_peer_info pi;
+
+			if (j == i || !node_peer(sn->n, net_now(sim->net),
+			    sim->nodes[j].pk, &pi))
+				continue;
+			fprintf(f, " %zu:%c%s", j,
+			    member_state_name(pi.state)[0], pi.up ? "+" : "");
+		}
+		fputc('\n', f);
+	}
 }

@@ -33,6 +33,7 @@
 #define SIM_SIM_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -81,7 +82,9 @@ void sim_start(struct sim *sim, int i);
 /* Crash (clean: node_leave first), keep the records, node_free; the host
  * goes down, so packets to it vanish. */
 void sim_stop(struct sim *sim, int i, bool clean);
-/* Seed slot of node i: node j's addresses, as a `peer =` line would. */
+/* Seed slot of node i: node j's addresses, as a `peer =` line would,
+ * and j's record, as the answer to i's join would have left it (the
+ * engine tries seeds only for members it holds a record of). */
 void sim_seed(struct sim *sim, int i, int j, size_t slot);
 /* sim_add + sim_start + seed slot 0 with node `seed` (-1: none), n times;
  * the first index. */
@@ -111,6 +114,9 @@ bool sim_converged(struct sim *sim, void *unused);
 /* Every running node holds the record of j. */
 bool sim_all_have(struct sim *sim, void *j);
 
+/* Every node's records, peers and counters, and the network's. */
+void sim_dump(struct sim *sim, FILE *f);
+
 /* The CA (sim_ca.c). */
 void sim_revoke_key(struct sim *sim, int i, struct mesh_revocation *rv);
 /* An invite for name: the joiner's proof for pk is
@@ -118,5 +124,14 @@ void sim_revoke_key(struct sim *sim, int i, struct mesh_revocation *rv);
 void sim_invite(struct sim *sim, const char *name);
 void sim_invite_proof(struct sim *sim, const char *name,
     const uint8_t pk[static MESH_KEY_LEN], uint8_t proof[static 32]);
+
+/* Joiners (sim_join.c).  Node i (added, not started) asks member for a
+ * certificate under name (NULL: its own), with a proof from the invite
+ * of that name when proof, else with zeros.  sim_join_done: the answer
+ * came (err: 0 or the member's -errno); on 0, sim_start(i) runs it with
+ * the new certificate. */
+void sim_join(struct sim *sim, int i, int member, const char *name,
+    bool proof);
+bool sim_join_done(const struct sim *sim, int i, int *err);
 
 #endif
