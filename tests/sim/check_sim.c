@@ -108,8 +108,8 @@ START_TEST(join_by_invite)
 	ck_assert_uint_eq(node_counters(sim_node(S, 0))->joins_ok, 1);
 	ck_assert_str_eq(sim_obs(S, 0)->last_join, sim_name(S, k));
 	/* With the certificate it got, it runs as a member. */
-	sim_start(S, k);
 	sim_seed(S, k, 0, 0);
+	sim_start(S, k);
 	converge(10000);
 }
 END_TEST
@@ -269,8 +269,8 @@ START_TEST(partition_heals)
 	}
 	/* News on one side during the cut: a new member. */
 	late = sim_add(S, -1, false);
-	sim_start(S, late);
 	sim_seed(S, late, 0, 0);
+	sim_start(S, late);
 	sim_run_for(S, 3000);
 	ck_assert(sim_has_record(S, 1, late));
 	ck_assert(!sim_has_record(S, 5, late));

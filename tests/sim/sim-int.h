@@ -10,6 +10,7 @@
 
 #define SIM_INVITES_MAX	128
 #define SIM_NATS_MAX	250
+#define SIM_SEEDS_MAX	4		/* seed slots the sim remembers */
 
 struct sim_node {
 	struct sim *sim;
@@ -29,6 +30,7 @@ struct sim_node {
 	struct sim_joiner *joiner;	/* sim_join() until sim_start() */
 	uint8_t join_record[RECORD_WIRE_LEN];	/* from JOIN_OK */
 	bool have_join_record;
+	int seed[SIM_SEEDS_MAX];	/* node index + 1; 0: none */
 };
 
 struct sim_invite {

@@ -195,6 +195,9 @@ on_recv(void *ctx, int host, const struct net_addr *to,
 
 /* --- the simulator ------------------------------------------------------ */
 
+static void apply_seed(struct sim *sim, struct sim_node *sn, size_t slot,
+    int j);
+
 struct sim *
 sim_new(uint64_t seed, size_t max, uint64_t dead_ms)
 {
@@ -328,6 +331,10 @@ sim_start(struct sim *sim, int i)
 	if (sn->have_join_record)	/* the member's, from JOIN_OK */
 		(void)recset_add_wire(node_records(sn->n), sn->join_record,
 		    RECORD_WIRE_LEN, SIM_EPOCH + now / 1000, NULL, NULL);
+	/* Seeds before the first tick, as meshd reads its `peer =` lines. */
+	for (size_t k = 0; k < SIM_SEEDS_MAX; k++)
+		if (sn->seed[k] != 0)
+			apply_seed(sim, sn, k, sn->seed[k] - 1);
 	net_host_set_up(sim->net, sn->host, true);
 	sn->deadline = 0;
 	schedule(sn, node_tick(sn->n, now));
@@ -353,8 +360,9 @@ sim_stop(struct sim *sim, int i, bool clean)
 	net_host_set_up(sim->net, sn->host, false);
 }
 
-void
-sim_seed(struct sim *sim, int i, int j, size_t slot)
+/* Hand node i its seed in slot: j's addresses, and j's record. */
+static void
+apply_seed(struct sim *sim, struct sim_node *sn, size_t slot, int j)
 {
 	struct mesh_endpoint ep[NET_ADDRS_MAX];
 	uint32_t ip[NET_ADDRS_MAX];
@@ -365,14 +373,27 @@ sim_seed(struct sim *sim, int i, int j, size_t slot)
 		n = NODE_SEED_ADDRS;
 	for (k = 0; k < n; k++)
 		ep_of(&ep[k], ip[k], SIM_PORT);
-	node_set_seeds(at(sim, i)->n, slot, ep, n);
+	node_set_seeds(sn->n, slot, ep, n);
 	/* A seed carries no key and Noise IK needs one: the engine tries
 	 * seeds only for members it holds a record of.  A real node has the
 	 * record its join answer carried (JOIN_OK); give it j's. */
 	if (at(sim, j)->n != NULL && node_self(at(sim, j)->n) != NULL)
-		(void)recset_add(node_records(at(sim, i)->n),
-		    node_self(at(sim, j)->n), SIM_EPOCH + net_now(sim->net) / 1000);
-	schedule(at(sim, i), node_tick(at(sim, i)->n, net_now(sim->net)));
+		(void)recset_add(node_records(sn->n), node_self(at(sim, j)->n),
+		    SIM_EPOCH + net_now(sim->net) / 1000);
+}
+
+void
+sim_seed(struct sim *sim, int i, int j, size_t slot)
+{
+	struct sim_node *sn = at(sim, i);
+
+	if (slot >= SIM_SEEDS_MAX)
+		abort();
+	sn->seed[slot] = j + 1;
+	if (sn->n == NULL)
+		return;			/* sim_start() hands it over */
+	apply_seed(sim, sn, slot, j);
+	schedule(sn, node_tick(sn->n, net_now(sim->net)));
 }
 
 int
@@ -384,9 +405,9 @@ sim_add_many(struct sim *sim, size_t n, int nat, int seed)
 	for (k = 0; k < n; k++) {
 		int i = sim_add(sim, nat, false);
 
-		sim_start(sim, i);
 		if (seed >= 0 && seed != i)
 			sim_seed(sim, i, seed, 0);
+		sim_start(sim, i);
 	}
 	return first;
 }

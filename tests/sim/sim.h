@@ -82,9 +82,10 @@ void sim_start(struct sim *sim, int i);
 /* Crash (clean: node_leave first), keep the records, node_free; the host
  * goes down, so packets to it vanish. */
 void sim_stop(struct sim *sim, int i, bool clean);
-/* Seed slot of node i: node j's addresses, as a `peer =` line would,
- * and j's record, as the answer to i's join would have left it (the
- * engine tries seeds only for members it holds a record of). */
+/* Seed slot (< 4) of node i: node j's addresses, as a `peer =` line
+ * would, and j's record, as the answer to i's join would have left it
+ * (the engine tries seeds only for members it holds a record of).  Kept
+ * across restarts; on a stopped node, given at its next sim_start. */
 void sim_seed(struct sim *sim, int i, int j, size_t slot);
 /* sim_add + sim_start + seed slot 0 with node `seed` (-1: none), n times;
  * the first index. */
