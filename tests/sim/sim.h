@@ -17,7 +17,9 @@
  *   redeem          -> sim_ca.c: an invite table and cert_issue
  * Deadlines: after every call into an engine the sim takes node_tick()'s
  * answer and queues a network timer for it; a timer that no longer
- * matches the node's deadline is ignored when it fires.
+ * matches the node's deadline is ignored when it fires.  After a datagram
+ * the tick is queued for the same ms, behind the other datagrams due
+ * then, so a node ticks once per ms of traffic (meshd: once per batch).
  *
  * Everything is deterministic for a seed: node keys, the CA key,
  * certificate serials and the session layer's own randomness (ephemeral
