@@ -12,9 +12,8 @@
  *
  * Addresses are found through one hash keyed by (scope, ip): scope 0 is
  * the public Internet (public hosts and NAT external addresses), scope
- * nat + 1 the LAN behind that NAT.  NAT flows are a plain array per NAT,
- * scanned per packet: O(flows), fine for the tens to hundreds of peers a
- * NATed node talks to.  Expired flows are swept when a new one is made.
+ * nat + 1 the LAN behind that NAT.  The NATs themselves (flows, ports,
+ * filtering) are in net_nat.c.
  */
 #include "config.h"
 
@@ -22,74 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evq.h"
-#include "net.h"
-
-#define PORT_FIRST	20000		/* where NATs start handing out ports */
-
-struct host {
-	int nat;			/* -1: public */
-	uint32_t ip[NET_ADDRS_MAX];
-	size_t n_ip;
-	bool up;
-	int side;
-	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes;
-};
-
-struct flow {
-	struct net_addr in, remote;	/* inside endpoint, who it talks to */
-	uint16_t ext_port;
-	uint64_t last_out;		/* ms of the last outbound packet */
-};
-
-struct nat {
-	enum net_nat_kind kind;
-	uint32_t ext_ip;
-	uint64_t timeout_ms;
-	struct flow *f;
-	size_t n, cap;
-	uint32_t next_port;
-};
-
-struct link_ovr {
-	int a, b;			/* a < b */
-	struct net_link l;
-};
-
-/* Open addressing, linear probing; value >= 0 a host, <= -2 a NAT. */
-struct slot {
-	uint64_t key;			/* scope << 32 | ip; 0 = empty */
-	int val;
-};
-
-enum ev_kind { EV_PKT, EV_TIMER };
-
-struct ev {
-	enum ev_kind kind;
-	int host, src;
-	struct net_addr to, from;
-	size_t len;
-	uint8_t pkt[];
-};
-
-struct net {
-	struct net_cb cb;
-	uint64_t now, rng;
-	struct evq q;
-	struct host *h;
-	size_t n_h, cap_h;
-	struct nat *nat;
-	size_t n_nat;
-	struct link_ovr *ovr;
-	size_t n_ovr;
-	struct net_link dflt;
-	struct slot *tab;
-	size_t tab_cap, tab_n;
-	struct net_stats st;
-};
-
-static void *
-xrealloc(void *p, size_t n)
+#include "net-int.h"
+void *
+net_xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n);
 	if (p == NULL && n > 0)
@@ -229,7 +163,7 @@ net_nat_new(struct net *net, enum net_nat_kind kind, uint32_t ext_ip)
 {
 	int id = (int)net->n_nat;
 
-	net->nat = xrealloc(net->nat, (net->n_nat + 1) * sizeof(*net->nat));
+	net->nat = net_xrealloc(net->nat, (net->n_nat + 1) * sizeof(*net->nat));
 	net->nat[id] = (struct nat){ .kind = kind, .ext_ip = ext_ip,
 	    .timeout_ms = NET_NAT_TIMEOUT_MS, .next_port = PORT_FIRST };
 	net->n_nat++;
@@ -243,120 +177,6 @@ net_nat_set_timeout(struct net *net, int nat, uint64_t timeout_ms)
 	net->nat[nat].timeout_ms = timeout_ms;
 }
 
-static bool
-flow_live(const struct net *net, const struct nat *x, const struct flow *f)
-{
-	return net->now < f->last_out + x->timeout_ms;
-}
-
-static bool
-addr_eq(const struct net_addr *a, const struct net_addr *b)
-{
-	return a->ip == b->ip && a->port == b->port;
-}
-
-size_t
-net_nat_flows(struct net *net, int nat)
-{
-	struct nat *x = &net->nat[nat];
-	size_t i, n = 0;
-
-	for (i = 0; i < x->n; i++)
-		n += flow_live(net, x, &x->f[i]);
-	return n;
-}
-
-static bool
-port_used(const struct net *net, const struct nat *x, uint16_t port)
-{
-	size_t i;
-
-	for (i = 0; i < x->n; i++)
-		if (x->f[i].ext_port == port && flow_live(net, x, &x->f[i]))
-			return true;
-	return false;
-}
-
-static uint16_t
-port_alloc(const struct net *net, struct nat *x)
-{
-	for (;;) {
-		uint16_t p = (uint16_t)x->next_port;
-
-		x->next_port = x->next_port >= 65535 ? 1024 : x->next_port + 1;
-		if (!port_used(net, x, p))
-			return p;
-	}
-}
-
-static void
-flow_sweep(const struct net *net, struct nat *x)
-{
-	size_t i, j = 0;
-
-	for (i = 0; i < x->n; i++)
-		if (flow_live(net, x, &x->f[i]))
-			x->f[j++] = x->f[i];
-	x->n = j;
-}
-
-/* The external port for a packet from inside `in` to `remote`. */
-static uint16_t
-nat_out(struct net *net, struct nat *x, const struct net_addr *in,
-    const struct net_addr *remote)
-{
-	struct flow *f;
-	uint16_t port = 0;
-	size_t i;
-
-	for (i = 0; i < x->n; i++) {
-		f = &x->f[i];
-		if (!flow_live(net, x, f) || !addr_eq(&f->in, in))
-			continue;
-		if (addr_eq(&f->remote, remote)) {
-			f->last_out = net->now;
-			return f->ext_port;
-		}
-		if (x->kind == NET_NAT_PRESERVE)
-			port = f->ext_port;	/* one port per inside ep */
-	}
-	flow_sweep(net, x);
-	if (port == 0) {
-		if (x->kind == NET_NAT_PRESERVE && in->port != 0 &&
-		    !port_used(net, x, in->port))
-			port = in->port;
-		else
-			port = port_alloc(net, x);
-	}
-	if (x->n == x->cap) {
-		x->cap = x->cap ? x->cap * 2 : 16;
-		x->f = xrealloc(x->f, x->cap * sizeof(*x->f));
-	}
-	x->f[x->n++] = (struct flow){ .in = *in, .remote = *remote,
-	    .ext_port = port, .last_out = net->now };
-	return port;
-}
-
-/* The inside endpoint a packet from `remote` to our ext_port goes to;
- * false when no live flow matches (unsolicited: dropped). */
-static bool
-nat_in(const struct net *net, const struct nat *x, uint16_t ext_port,
-    const struct net_addr *remote, struct net_addr *in)
-{
-	size_t i;
-
-	for (i = 0; i < x->n; i++) {
-		const struct flow *f = &x->f[i];
-
-		if (f->ext_port == ext_port && addr_eq(&f->remote, remote) &&
-		    flow_live(net, x, f)) {
-			*in = f->in;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* --- hosts and links ----------------------------------------------------- */
 
 int
@@ -366,7 +186,7 @@ net_host_new(struct net *net, int nat, uint32_t ip)
 
 	if (net->n_h == net->cap_h) {
 		net->cap_h = net->cap_h ? net->cap_h * 2 : 16;
-		net->h = xrealloc(net->h, net->cap_h * sizeof(*net->h));
+		net->h = net_xrealloc(net->h, net->cap_h * sizeof(*net->h));
 	}
 	net->h[id] = (struct host){ .nat = nat, .up = true };
 	net->n_h++;
@@ -448,7 +268,7 @@ net_set_link(struct net *net, int a, int b, const struct net_link *l)
 			net->ovr[i].l = *l;
 			return;
 		}
-	net->ovr = xrealloc(net->ovr, (net->n_ovr + 1) * sizeof(*net->ovr));
+	net->ovr = net_xrealloc(net->ovr, (net->n_ovr + 1) * sizeof(*net->ovr));
 	net->ovr[net->n_ovr++] = (struct link_ovr){ .a = a, .b = b, .l = *l };
 }
 
@@ -505,7 +325,7 @@ route(struct net *net, int src, const struct net_addr *from,
 		if (dst >= 0)
 			return dst;		/* same LAN */
 		rfrom->ip = net->nat[h->nat].ext_ip;
-		rfrom->port = nat_out(net, &net->nat[h->nat], from, to);
+		rfrom->port = net_nat_out(net, &net->nat[h->nat], from, to);
 	}
 	dst = lookup(net, 0, to->ip);
 	if (dst == -1) {
@@ -515,7 +335,7 @@ route(struct net *net, int src, const struct net_addr *from,
 	if (dst <= -2) {
 		const struct nat *x = &net->nat[-2 - dst];
 
-		if (!nat_in(net, x, to->port, rfrom, rto)) {
+		if (!net_nat_in(net, x, to->port, rfrom, rto)) {
 			net->st.filtered++;
 			return -1;
 		}

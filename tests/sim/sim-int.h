@@ -54,6 +54,9 @@ struct sim {
 	int nat_hosts[SIM_NATS_MAX];
 };
 
+/* sim.c: node i, aborting when there is none. */
+struct sim_node *sim_at(const struct sim *sim, int i);
+
 /* sim_join.c */
 struct sim_joiner;
 void sim_joiner_tick(struct sim_node *sn, uint64_t now);

@@ -1,8 +1,9 @@
 /*
  * The mesh simulator: engines on the fake network.  See sim.h for the
- * model; this file is the wiring (node callbacks <-> net), node lifecycle
- * (start, stop, restart with saved records) and the questions scenarios
- * ask (who holds what, who sees whom).
+ * model; this file is the wiring (node callbacks <-> net) and the node
+ * lifecycle (start, stop, restart with saved records, seeds).  The
+ * questions scenarios ask are in sim_query.c, the CA in sim_ca.c, the
+ * joiner in sim_join.c.
  */
 #include "config.h"
 
@@ -13,8 +14,8 @@
 
 #include "sim-int.h"
 
-static struct sim_node *
-at(const struct sim *sim, int i)
+struct sim_node *
+sim_at(const struct sim *sim, int i)
 {
 	if (i < 0 || (size_t)i >= sim->n)
 		abort();
@@ -153,7 +154,7 @@ static struct sim_node *
 by_host(struct sim *sim, int host)
 {
 	/* Hosts and nodes are made together, one each: same index. */
-	return at(sim, host);
+	return sim_at(sim, host);
 }
 
 static void
@@ -304,7 +305,7 @@ sim_add(struct sim *sim, int nat, bool can_redeem)
 void
 sim_start(struct sim *sim, int i)
 {
-	struct sim_node *sn = at(sim, i);
+	struct sim_node *sn = sim_at(sim, i);
 	struct node_cfg cfg = { .dead_ms = sim->dead_ms, .ipv4_only = true,
 	    .can_redeem = sn->can_redeem };
 	struct node_cb cb = { .ctx = sn, .send = cb_send,
@@ -345,7 +346,7 @@ sim_start(struct sim *sim, int i)
 void
 sim_stop(struct sim *sim, int i, bool clean)
 {
-	struct sim_node *sn = at(sim, i);
+	struct sim_node *sn = sim_at(sim, i);
 	uint64_t now = net_now(sim->net);
 
 	if (sn->n == NULL)
@@ -370,7 +371,7 @@ apply_seed(struct sim *sim, struct sim_node *sn, size_t slot, int j)
 	uint32_t ip[NET_ADDRS_MAX];
 	size_t k, n;
 
-	n = net_host_addrs(sim->net, at(sim, j)->host, ip, NET_ADDRS_MAX);
+	n = net_host_addrs(sim->net, sim_at(sim, j)->host, ip, NET_ADDRS_MAX);
 	if (n > NODE_SEED_ADDRS)
 		n = NODE_SEED_ADDRS;
 	for (k = 0; k < n; k++)
@@ -379,15 +380,15 @@ apply_seed(struct sim *sim, struct sim_node *sn, size_t slot, int j)
 	/* A seed carries no key and Noise IK needs one: the engine tries
 	 * seeds only for members it holds a record of.  A real node has the
 	 * record its join answer carried (JOIN_OK); give it j's. */
-	if (at(sim, j)->n != NULL && node_self(at(sim, j)->n) != NULL)
-		(void)recset_add(node_records(sn->n), node_self(at(sim, j)->n),
+	if (sim_at(sim, j)->n != NULL && node_self(sim_at(sim, j)->n) != NULL)
+		(void)recset_add(node_records(sn->n), node_self(sim_at(sim, j)->n),
 		    SIM_EPOCH + net_now(sim->net) / 1000);
 }
 
 void
 sim_seed(struct sim *sim, int i, int j, size_t slot)
 {
-	struct sim_node *sn = at(sim, i);
+	struct sim_node *sn = sim_at(sim, i);
 
 	if (slot >= SIM_SEEDS_MAX)
 		abort();
@@ -437,142 +438,5 @@ sim_run_until_pred(struct sim *sim, bool (*pred)(struct sim *, void *),
 			return UINT64_MAX;
 		sim_run_until(sim, net_now(sim->net) + step_ms > limit ?
 		    limit : net_now(sim->net) + step_ms);
-	}
-}
-
-/* --- questions ---------------------------------------------------------- */
-
-struct node *
-sim_node(struct sim *sim, int i)
-{
-	return at(sim, i)->n;
-}
-
-bool
-sim_up(const struct sim *sim, int i)
-{
-	return at(sim, i)->n != NULL;
-}
-
-int
-sim_host(const struct sim *sim, int i)
-{
-	return at(sim, i)->host;
-}
-
-const uint8_t *
-sim_pk(const struct sim *sim, int i)
-{
-	return at(sim, i)->pk;
-}
-
-const char *
-sim_name(const struct sim *sim, int i)
-{
-	return at(sim, i)->name;
-}
-
-const struct sim_obs *
-sim_obs(const struct sim *sim, int i)
-{
-	return &at(sim, i)->obs;
-}
-
-bool
-sim_has_record(struct sim *sim, int i, int j)
-{
-	struct sim_node *sn = at(sim, i);
-
-	return sn->n != NULL &&
-	    recset_by_key(node_records(sn->n), at(sim, j)->pk) != NULL;
-}
-
-bool
-sim_state_is(struct sim *sim, int i, int j, enum member_state st)
-{
-	struct sim_node *sn = at(sim, i);
-	struct node_peer_info pi;
-
-	return sn->n != NULL &&
-	    node_peer(sn->n, net_now(sim->net), at(sim, j)->pk, &pi) &&
-	    pi.state == st;
-}
-
-bool
-sim_converged(struct sim *sim, void *unused)
-{
-	size_t i, j;
-
-	(void)unused;
-	for (i = 0; i < sim->n; i++) {
-		if (sim->nodes[i].n == NULL)
-			continue;
-		for (j = 0; j < sim->n; j++) {
-			if (sim->nodes[j].n == NULL)
-				continue;
-			if (!sim_has_record(sim, (int)i, (int)j))
-				return false;
-			if (i != j && !sim_state_is(sim, (int)i, (int)j,
-			    MEMBER_ALIVE))
-				return false;
-		}
-	}
-	return true;
-}
-
-bool
-sim_all_have(struct sim *sim, void *jp)
-{
-	int j = *(int *)jp;
-	size_t i;
-
-	for (i = 0; i < sim->n; i++)
-		if (sim->nodes[i].n != NULL && !sim_has_record(sim, (int)i, j))
-			return false;
-	return true;
-}
-
-/* A one-screen picture of the mesh, for a failing scenario. */
-void
-sim_dump(struct sim *sim, FILE *f)
-{
-	const struct net_stats *ns = net_stats(sim->net);
-	size_t i, j;
-
-	fprintf(f, "t=%llu sent=%llu delivered=%llu lost=%llu no_route=%llu "
-	    "filtered=%llu partitioned=%llu down=%llu\n",
-	    (unsigned long long)net_now(sim->net),
-	    (unsigned long long)ns->sent, (unsigned long long)ns->delivered,
-	    (unsigned long long)ns->lost, (unsigned long long)ns->no_route,
-	    (unsigned long long)ns->filtered,
-	    (unsigned long long)ns->partitioned,
-	    (unsigned long long)ns->down);
-	for (i = 0; i < sim->n; i++) {
-		struct sim_node *sn = &sim->nodes[i];
-		const struct node_counters *c;
-
-		if (sn->n == NULL) {
-			fprintf(f, "  %s: stopped\n", sn->name);
-			continue;
-		}
-		c = node_counters(sn->n);
-		fprintf(f, "  %s: records=%zu self=%s rx=%llu tx=%llu "
-		    "badmsg=%llu refused_cert=%llu peers:", sn->name,
-		    recset_count(node_records(sn->n)),
-		    node_self(sn->n) ? "yes" : "no",
-		    (unsigned long long)c->rx_datagrams,
-		    (unsigned long long)c->tx_datagrams,
-		    (unsigned long long)c->drop_badmsg,
-		    (unsigned long long)c->refused_cert);
-		for (j = 0; j < sim->n; j++) {
-			struct node_peer_info pi;
-
-			if (j == i || !node_peer(sn->n, net_now(sim->net),
-			    sim->nodes[j].pk, &pi))
-				continue;
-			fprintf(f, " %zu:%c%s", j,
-			    member_state_name(pi.state)[0], pi.up ? "+" : "");
-		}
-		fputc('\n', f);
 	}
 }
