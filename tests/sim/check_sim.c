@@ -163,6 +163,53 @@ START_TEST(leave_is_not_death)
 }
 END_TEST
 
+START_TEST(crash_and_return)
+{
+	const int v = 2;
+	uint64_t t_back, t;
+	int i;
+
+	mesh(13, N);
+	converge(10000);
+	sim_stop(S, v, false);
+	sim_run_for(S, DEAD + 1000);
+	for (i = 0; i < N; i++)
+		if (i != v)
+			ck_assert(sim_state_is(S, i, v, MEMBER_DEAD));
+	/* Back with its saved records: everyone has it alive again within
+	 * the longest retry backoff (and a handshake) of its return. */
+	sim_start(S, v);
+	t_back = sim_now(S);
+	t = converge(NODE_BACKOFF_MAX_MS + 2000);
+	ck_assert_uint_le(t, NODE_BACKOFF_MAX_MS + 2000);
+	for (i = 0; i < N; i++)
+		if (i != v)
+			ck_assert_uint_ge(sim_obs(S, i)->seen[v].state_at,
+			    t_back);
+}
+END_TEST
+
+START_TEST(lossy_links_converge)
+{
+	int k;
+	uint64_t t;
+
+	S = sim_new(14, 128, DEAD);
+	net_set_default_link(sim_net(S), &(struct net_link){ .delay_ms = 40,
+	    .jitter_ms = 60, .loss_ppm = 200000 });	/* 20 % lost */
+	sim_add(S, -1, true);
+	sim_start(S, 0);
+	sim_add_many(S, N - 1, -1, 0);
+	converge(30000);
+	/* News still reaches everyone, if not in one push. */
+	k = sim_add_many(S, 1, -1, 0);
+	t = sim_run_until_pred(S, sim_all_have, &k, 10,
+	    sim_now(S) + 3 * NODE_AE_MS + 2000);
+	ck_assert_uint_ne(t, UINT64_MAX);
+	ck_assert_uint_gt(net_stats(sim_net(S))->lost, 0);
+}
+END_TEST
+
 /* --- a restart answers from saved records -------------------------------- */
 
 START_TEST(restart_answers_from_saved)
@@ -431,6 +478,7 @@ sim_suite(void)
 	tcase_add_test(tc, join_by_invite);
 	tcase_add_test(tc, death_seen_within_dead_after);
 	tcase_add_test(tc, leave_is_not_death);
+	tcase_add_test(tc, crash_and_return);
 	tcase_add_test(tc, restart_answers_from_saved);
 	tcase_add_test(tc, revocation_spreads);
 	tcase_add_test(tc, partition_heals);
@@ -438,6 +486,7 @@ sim_suite(void)
 	tcase_add_test(tc, nat_port_preserving);
 	tcase_add_test(tc, nat_symmetric);
 	tcase_add_test(tc, nat_same_lan);
+	tcase_add_test(tc, lossy_links_converge);
 	tcase_add_test(tc, same_seed_same_run);
 	suite_add_tcase(s, tc);
 	return s;
