@@ -30,6 +30,7 @@
 #include "overlay/invite.h"
 #include "overlay/msg.h"
 #include "overlay/recset.h"
+#include "agent/records.h"
 #include "overlay/session.h"
 #include "state.h"
 

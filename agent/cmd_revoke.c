@@ -18,6 +18,7 @@
 #include "overlay/cert.h"
 #include "overlay/identity.h"
 #include "overlay/recset.h"
+#include "agent/records.h"
 #include "state.h"
 
 int

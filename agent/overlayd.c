@@ -31,6 +31,7 @@
 #include "common/atomic.h"
 #include "log.h"
 #include "overlay.h"
+#include "agent/records.h"
 #include "overlay/invite.h"
 #include "state.h"
 

@@ -3,10 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sodium.h>
 
-#include "common/atomic.h"
 #include "common/name.h"
 #include "recset.h"
 
@@ -353,6 +351,12 @@ recset_at(const struct recset *s, size_t i)
 }
 
 const struct mesh_record *
+recset_at_name(const struct recset *s, size_t i)
+{
+	return i < s->n ? &s->by_name[i]->rec : NULL;
+}
+
+const struct mesh_record *
 recset_by_key(const struct recset *s, const uint8_t pk[static MESH_KEY_LEN])
 {
 	bool found;
@@ -394,30 +398,6 @@ uint64_t
 recset_generation(const struct recset *s)
 {
 	return s->gen;
-}
-
-size_t
-recset_export(const struct recset *s, struct store_rec *out, size_t max,
-    uint32_t ttl)
-{
-	size_t n = s->n < max ? s->n : max;
-
-	for (size_t i = 0; i < n; i++) {
-		const struct mesh_record *r = &s->by_name[i]->rec;
-		struct store_rec *o = &out[i];
-		int len;
-
-		memset(o, 0, sizeof(*o));
-		/* A label is at most 63 bytes: "label.mesh" always fits. */
-		len = snprintf(o->name, sizeof(o->name), "%s.%s",
-		    r->cert.name, MESH_SUFFIX);
-		o->name_len = (uint16_t)len;
-		o->n6 = 1;
-		memcpy(o->addr6[0], r->addr, 16);
-		o->ttl = ttl;
-		o->source = SRC_PEER;
-	}
-	return n;
 }
 
 size_t
@@ -579,44 +559,8 @@ recset_parse(struct recset *s, const uint8_t *buf, size_t len, uint64_t now,
 	return 0;
 }
 
-int
-recset_save(const struct recset *s, const char *path)
+size_t
+recset_file_max(const struct recset *s)
 {
-	uint8_t *buf;
-	size_t len;
-	int rc;
-
-	if ((rc = recset_serialize(s, &buf, &len)) < 0)
-		return rc;
-	rc = atomic_write(path, buf, len, 0644);
-	free(buf);
-	return rc;
-}
-
-int
-recset_load(struct recset *s, const char *path, uint64_t now,
-    struct recset_load_report *rep)
-{
-	size_t max = RECSET_HDR_LEN + (s->max + REVS_MAX) * FRAME_LEN;
-	struct stat st;
-	uint8_t *buf;
-	ssize_t n;
-	int rc;
-
-	if (rep != NULL)
-		memset(rep, 0, sizeof(*rep));
-	if (stat(path, &st) < 0)
-		return -errno;
-	if ((size_t)st.st_size > max)
-		return -EFBIG;
-	/* One byte more than the size, so a file that grew is noticed. */
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
-		return -ENOMEM;
-	n = read_small_file(path, buf, (size_t)st.st_size + 1);
-	if (n < 0)
-		rc = (int)n;
-	else
-		rc = recset_parse(s, buf, (size_t)n, now, rep);
-	free(buf);
-	return rc;
+	return RECSET_HDR_LEN + (s->max + REVS_MAX) * FRAME_LEN;
 }

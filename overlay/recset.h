@@ -21,7 +21,7 @@
  * Held records leave when they expire (recset_expire: record expiry or
  * certificate end) or when a revocation covering them arrives.
  *
- * Persistence (recset_save/recset_load): a 32-byte header, then frames of
+ * Persistence (recset_save/recset_load in agent/records.h): a 32-byte header, then frames of
  * exactly RECORD_WIRE_LEN bytes, each one object in its wire form
  * (revocations zero-padded), written with atomic_write.  Fixed frames mean
  * a damaged byte costs only its own frame: on load every object is
@@ -40,7 +40,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent/store.h"
 #include "cert.h"
 #include "record.h"
 
@@ -92,6 +91,8 @@ size_t recset_expire(struct recset *s, uint64_t now);
 size_t recset_count(const struct recset *s);
 /* In node key order; i < recset_count(). */
 const struct mesh_record *recset_at(const struct recset *s, size_t i);
+/* In name order; i < recset_count(). */
+const struct mesh_record *recset_at_name(const struct recset *s, size_t i);
 const struct mesh_record *recset_by_key(const struct recset *s,
     const uint8_t pk[static MESH_KEY_LEN]);
 /* name: one label, any case. */
@@ -103,11 +104,6 @@ const struct recset_counters *recset_counters(const struct recset *s);
  * export again when it differs from the value last seen. */
 uint64_t recset_generation(const struct recset *s);
 
-/* Fill out[0..max) with one entry per held record, in name order, for
- * store_replace(SRC_PEER, ...): "label.mesh" -> the overlay address.
- * Returns how many were filled (at most max). */
-size_t recset_export(const struct recset *s, struct store_rec *out,
-    size_t max, uint32_t ttl);
 
 /*
  * Anti-entropy.  A digest is one RECSET_DIGEST_ENT_LEN entry per held
@@ -128,12 +124,8 @@ int recset_serialize(const struct recset *s, uint8_t **buf, size_t *len);
 int recset_parse(struct recset *s, const uint8_t *buf, size_t len,
     uint64_t now, struct recset_load_report *rep);
 
-/* Write the set to path atomically (mode 0644: records are public).
- * 0 or -errno; on failure the old file and the set are unchanged. */
-int recset_save(const struct recset *s, const char *path);
-/* Read path into the set.  0, -ENOENT when there is no file yet, -EINVAL
- * for a file that is not a record set of this network, other -errno. */
-int recset_load(struct recset *s, const char *path, uint64_t now,
-    struct recset_load_report *rep);
+/* The largest file recset_parse() takes for this set: what a loader
+ * should read at most (agent/records.c does the file I/O). */
+size_t recset_file_max(const struct recset *s);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "common/atomic.h"
 #include "overlay/recset.h"
+#include "agent/records.h"
 #include "records_fixture.h"
 
 static struct key ca;

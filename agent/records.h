@@ -1,0 +1,25 @@
+/*
+ * The record set's daemon side: its file in the state directory (the
+ * format is recset_serialize's, overlay/recset.h) and its export to the
+ * name store.  overlay/ holds no file and no store; this does.
+ */
+#ifndef MESH_AGENT_RECORDS_H
+#define MESH_AGENT_RECORDS_H
+
+#include "overlay/recset.h"
+#include "store.h"
+
+/* Fill out[0..max) with one entry per held record, in name order, for
+ * store_replace(SRC_PEER, ...): "label.mesh" -> the overlay address.
+ * Returns how many were filled (at most max). */
+size_t recset_export(const struct recset *s, struct store_rec *out,
+    size_t max, uint32_t ttl);
+/* Write the set to path atomically (mode 0644: records are public).
+ * 0 or -errno; on failure the old file and the set are unchanged. */
+int recset_save(const struct recset *s, const char *path);
+/* Read path into the set.  0, -ENOENT when there is no file yet, -EINVAL
+ * for a file that is not a record set of this network, other -errno. */
+int recset_load(struct recset *s, const char *path, uint64_t now,
+    struct recset_load_report *rep);
+
+#endif
