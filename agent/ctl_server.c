@@ -138,9 +138,10 @@ hosts_json(struct agent *a)
 
 	for (size_t i = 0; i < store_count(a->store); i++) {
 		const struct store_rec *r = store_at(a->store, i);
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:o}",
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:o, s:b}",
 		    "name", r->name, "source", src[r->source],
-		    "ttl", (json_int_t)r->ttl, "addresses", addr_list(r)));
+		    "ttl", (json_int_t)r->ttl, "addresses", addr_list(r),
+		    "stale", r->stale));
 	}
 	return arr;
 }

@@ -19,6 +19,7 @@ recset_export(const struct recset *s, struct store_rec *out, size_t max,
 
 	for (size_t i = 0; i < n; i++) {
 		const struct mesh_record *r = recset_at_name(s, i);
+		bool stale = recset_stale_at_name(s, i);
 		struct store_rec *o = &out[i];
 		int len;
 
@@ -29,8 +30,11 @@ recset_export(const struct recset *s, struct store_rec *out, size_t max,
 		o->name_len = (uint16_t)len;
 		o->n6 = 1;
 		memcpy(o->addr6[0], r->addr, 16);
-		o->ttl = ttl;
+		/* A stale answer is cached briefly: the member may be back
+		 * with a fresh record any moment (RFC 8767 says 30 s). */
+		o->ttl = stale && ttl > RECORDS_STALE_TTL ? RECORDS_STALE_TTL : ttl;
 		o->source = SRC_PEER;
+		o->stale = stale;
 	}
 	return n;
 }

@@ -9,8 +9,11 @@
 #include "overlay/recset.h"
 #include "store.h"
 
+#define RECORDS_STALE_TTL 30	/* s: the TTL of an answer from a stale record */
+
 /* Fill out[0..max) with one entry per held record, in name order, for
- * store_replace(SRC_PEER, ...): "label.mesh" -> the overlay address.
+ * store_replace(SRC_PEER, ...): "label.mesh" -> the overlay address
+ * (stale records too, flagged: a member off for a night still resolves).
  * Returns how many were filled (at most max). */
 size_t recset_export(const struct recset *s, struct store_rec *out,
     size_t max, uint32_t ttl);

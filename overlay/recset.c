@@ -13,10 +13,12 @@
 #define HDR_VERSION	1
 #define REVS_MAX	65536	/* in a file: bounds what load reads */
 
-/* One held record.  `dead` marks it during a sweep (expire, revoke). */
+/* One held record.  `dead` marks it during a sweep (expire, revoke);
+ * `stale`: past its expiry, kept as the last word on its member. */
 struct held {
 	struct mesh_record rec;
 	bool dead;
+	bool stale;
 };
 
 /* Two sorted arrays of pointers to the same held records: by node key and
@@ -187,11 +189,11 @@ grow(struct recset *s)
 /* The decision, without counting. */
 static enum vr
 add_one(struct recset *s, const struct mesh_record *r, uint64_t now,
-    bool *displaced)
+    bool stale_ok, bool *displaced)
 {
 	struct held *h, *rival = NULL;
 	size_t ki, ni;
-	bool kfound, nfound;
+	bool kfound, nfound, stale = false;
 	enum vr v;
 
 	*displaced = false;
@@ -208,8 +210,18 @@ add_one(struct recset *s, const struct mesh_record *r, uint64_t now,
 	} else if (s->n >= s->max) {
 		return VR_FULL;
 	}
-	if ((v = record_verify(r, s->ca_pk, &s->revs, now)) != VR_OK)
+	if (stale_ok && now >= r->expires &&
+	    now - r->expires < RECSET_STALE_MAX) {
+		/* Everything as of a moment before its expiry, and the
+		 * certificate as of now. */
+		if ((v = record_verify(r, s->ca_pk, &s->revs,
+		    r->expires - 1)) != VR_OK ||
+		    (v = cert_verify(&r->cert, s->ca_pk, now)) != VR_OK)
+			return v;
+		stale = true;
+	} else if ((v = record_verify(r, s->ca_pk, &s->revs, now)) != VR_OK) {
 		return v;
+	}
 	ni = find_name(s, r->cert.name, &nfound);
 	if (nfound && s->by_name[ni] != (kfound ? s->by_key[ki] : NULL)) {
 		rival = s->by_name[ni];
@@ -221,6 +233,7 @@ add_one(struct recset *s, const struct mesh_record *r, uint64_t now,
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return VR_FULL;
 	h->rec = *r;
+	h->stale = stale;
 	if (rival != NULL) {
 		bool f;
 		drop_at(s, find_key(s, rival->rec.cert.node_pk, &f));
@@ -245,7 +258,7 @@ enum vr
 recset_add(struct recset *s, const struct mesh_record *r, uint64_t now)
 {
 	bool displaced;
-	enum vr v = add_one(s, r, now, &displaced);
+	enum vr v = add_one(s, r, now, false, &displaced);
 
 	if (v == VR_OK)
 		s->ctr.accepted++;
@@ -327,9 +340,15 @@ recset_expire(struct recset *s, uint64_t now)
 	size_t gone;
 
 	for (size_t i = 0; i < s->n; i++) {
-		const struct mesh_record *r = &s->by_key[i]->rec;
-		s->by_key[i]->dead = now >= r->expires ||
-		    now >= r->cert.not_after;
+		struct held *h = s->by_key[i];
+		const struct mesh_record *r = &h->rec;
+		h->dead = now >= r->cert.not_after ||
+		    (now >= r->expires && now - r->expires >= RECSET_STALE_MAX);
+		if (!h->dead && !h->stale && now >= r->expires) {
+			h->stale = true;
+			s->ctr.staled++;
+			s->gen++;
+		}
 	}
 	gone = sweep(s);
 	s->ctr.expired += gone;
@@ -354,6 +373,18 @@ const struct mesh_record *
 recset_at_name(const struct recset *s, size_t i)
 {
 	return i < s->n ? &s->by_name[i]->rec : NULL;
+}
+
+bool
+recset_stale_at(const struct recset *s, size_t i)
+{
+	return i < s->n && s->by_key[i]->stale;
+}
+
+bool
+recset_stale_at_name(const struct recset *s, size_t i)
+{
+	return i < s->n && s->by_name[i]->stale;
 }
 
 const struct mesh_record *
@@ -550,9 +581,11 @@ recset_parse(struct recset *s, const uint8_t *buf, size_t len, uint64_t now,
 			continue;
 		v = record_decode(f, FRAME_LEN, &r);
 		if (v == VR_OK)
-			v = add_one(s, &r, now, &displaced);
-		if (v == VR_OK)
+			v = add_one(s, &r, now, true, &displaced);
+		if (v == VR_OK) {
 			rep->kept++;
+			rep->stale += now >= r.expires;
+		}
 		else
 			report_drop(rep, v);
 	}

@@ -18,8 +18,16 @@
  * is dropped when held (counted as displaced) and refused when it comes
  * later (VR_NAMECLASH).  Revoke the old certificate to make it final.
  *
- * Held records leave when they expire (recset_expire: record expiry or
- * certificate end) or when a revocation covering them arrives.
+ * Stale records (RFC 8767's idea for DNS): a held record past its expiry
+ * stays, marked stale, for RECSET_STALE_MAX more, as the last word on its
+ * member: where to look for it after a night off, and the address to
+ * answer with meanwhile.  A saved record loads as stale when only its
+ * record expiry has passed (everything else verifies as of a moment
+ * before it, and the certificate as of now).  Any newer record replaces a
+ * stale one; a stale record never travels (gossip skips it), since no
+ * peer would take it.  Held records leave when their certificate ends,
+ * when they have been stale for RECSET_STALE_MAX (recset_expire), or
+ * when a revocation covering them arrives.
  *
  * Persistence (recset_save/recset_load in agent/records.h): a 32-byte header, then frames of
  * exactly RECORD_WIRE_LEN bytes, each one object in its wire form
@@ -46,12 +54,14 @@
 #define RECSET_MAX_DEFAULT	16384
 #define RECSET_FILE		"records"	/* in the state directory */
 #define RECSET_HDR_LEN		32
+#define RECSET_STALE_MAX	(7 * 86400)	/* s a stale record is kept */
 #define RECSET_DIGEST_ENT_LEN	40		/* node key || seq LE */
 
 struct recset_counters {
 	uint64_t accepted;		/* records kept (new or newer) */
 	uint64_t rejected[VR_MAX];	/* records refused, by reason */
 	uint64_t expired;		/* held records dropped at expiry */
+	uint64_t staled;		/* held records that went stale */
 	uint64_t revoked;		/* held records dropped by revocation */
 	uint64_t displaced;		/* held records that lost their name */
 	uint64_t revocations;		/* revocations accepted (new) */
@@ -61,6 +71,7 @@ struct recset_counters {
 struct recset_load_report {
 	size_t kept;			/* records now held from the file */
 	size_t revocations;		/* revocations held from the file */
+	size_t stale;			/* kept, but past their expiry */
 	size_t expired;			/* dropped: expired since the save */
 	size_t bad;			/* dropped: anything else */
 	size_t why[VR_MAX];		/* expired + bad, by reason */
@@ -85,12 +96,17 @@ enum vr recset_add_wire(struct recset *s, const uint8_t *buf, size_t len,
 enum vr recset_revoke(struct recset *s, const struct mesh_revocation *rv,
     uint64_t now);
 
-/* Drop records (and revocations) past their end; how many records went. */
+/* Mark records past their expiry stale; drop those whose certificate ended
+ * or that have been stale for RECSET_STALE_MAX, and revocations past their
+ * end.  How many records went. */
 size_t recset_expire(struct recset *s, uint64_t now);
 
 size_t recset_count(const struct recset *s);
 /* In node key order; i < recset_count(). */
 const struct mesh_record *recset_at(const struct recset *s, size_t i);
+/* Is the i-th record (key order, or name order) stale? */
+bool recset_stale_at(const struct recset *s, size_t i);
+bool recset_stale_at_name(const struct recset *s, size_t i);
 /* In name order; i < recset_count(). */
 const struct mesh_record *recset_at_name(const struct recset *s, size_t i);
 const struct mesh_record *recset_by_key(const struct recset *s,

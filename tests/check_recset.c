@@ -158,10 +158,73 @@ START_TEST(expiry_drops)
 	ck_assert_uint_eq(recset_expire(s, NOW + 3599), 0);
 	ck_assert_uint_eq(recset_expire(s, NOW + 3600), 1);
 	ck_assert_ptr_null(recset_by_name(s, "beta"));
-	ck_assert_uint_eq(recset_expire(s, NOW + DAY), 1);
+	/* alpha's record ends: stale, still held, for RECSET_STALE_MAX. */
+	ck_assert_uint_eq(recset_expire(s, NOW + DAY), 0);
+	ck_assert_uint_eq(recset_count(s), 1);
+	ck_assert(recset_stale_at(s, 0));
+	ck_assert_uint_eq(recset_counters(s)->staled, 1);
+	ck_assert_uint_eq(recset_expire(s, NOW + DAY + RECSET_STALE_MAX - 1), 0);
+	ck_assert_uint_eq(recset_expire(s, NOW + DAY + RECSET_STALE_MAX), 1);
 	ck_assert_uint_eq(recset_count(s), 0);
 	ck_assert_uint_eq(recset_counters(s)->expired, 2);
 	recset_free(s);
+}
+END_TEST
+
+/* A night off: saved records load as stale, answer, never travel as
+ * fresh, and give way to any newer record. */
+START_TEST(stale_records)
+{
+	struct recset *s = recset_new(ca.pk, 0), *t = recset_new(ca.pk, 0);
+	struct recset_load_report rep;
+	struct key a, b;
+	struct mesh_record ra, rb, ra2;
+	struct mesh_cert c;
+	uint8_t *buf;
+	size_t len;
+	uint64_t later = NOW + DAY + 3600;	/* past the records' end */
+
+	key_new(&a);
+	key_new(&b);
+	record_for(&ra, &ca, &a, "alpha", 1);
+	cert_issue(&c, ca.sk, "beta", b.pk, NOW, DAY + 60);	/* cert ends too */
+	ck_assert_int_eq(record_make(&rb, &c, ca.pk, b.sk, NULL, 0, 1,
+	    NOW + DAY), VR_OK);
+	ck_assert_int_eq(recset_add(s, &ra, NOW), VR_OK);
+	ck_assert_int_eq(recset_add(s, &rb, NOW), VR_OK);
+	ck_assert_int_eq(recset_serialize(s, &buf, &len), 0);
+	ck_assert_int_eq(recset_parse(t, buf, len, later, &rep), 0);
+	free(buf);
+	ck_assert_uint_eq(rep.kept, 1);		/* alpha, stale */
+	ck_assert_uint_eq(rep.stale, 1);
+	ck_assert_uint_eq(rep.expired, 1);	/* beta: its certificate ended */
+	ck_assert_ptr_nonnull(recset_by_name(t, "alpha"));
+	ck_assert(recset_stale_at(t, 0));
+	ck_assert(recset_stale_at_name(t, 0));
+	ck_assert_ptr_null(recset_by_name(t, "beta"));
+	/* The same expired record from the network is refused. */
+	ck_assert_int_eq(recset_add(t, &ra, later), VR_DUP);
+	recset_free(s);
+	s = recset_new(ca.pk, 0);
+	ck_assert_int_eq(recset_add(s, &ra, later), VR_EXPIRED);
+	/* A fresh record replaces the stale one. */
+	ck_assert_int_eq(record_make(&ra2, &ra.cert, ca.pk, a.sk, NULL, 0, 2,
+	    later + DAY), VR_OK);
+	ck_assert_int_eq(recset_add(t, &ra2, later), VR_OK);
+	ck_assert_uint_eq(recset_count(t), 1);
+	ck_assert(!recset_stale_at(t, 0));
+	ck_assert_uint_eq(recset_by_key(t, a.pk)->seq, 2);
+	/* Too old to load even as stale. */
+	ck_assert_int_eq(recset_serialize(t, &buf, &len), 0);
+	recset_free(s);
+	s = recset_new(ca.pk, 0);
+	ck_assert_int_eq(recset_parse(s, buf, len,
+	    later + DAY + RECSET_STALE_MAX, &rep), 0);
+	free(buf);
+	ck_assert_uint_eq(rep.kept, 0);
+	ck_assert_uint_eq(rep.expired, 1);
+	recset_free(s);
+	recset_free(t);
 }
 END_TEST
 
@@ -428,10 +491,17 @@ START_TEST(persist_roundtrip)
 	ck_assert(same_records(s, t));
 	/* Loading does not count as network input. */
 	ck_assert_uint_eq(recset_counters(t)->accepted, 0);
-	/* Loaded later, records that expired meanwhile go, and say so. */
+	/* Loaded later, records that expired meanwhile are kept stale, and
+	 * go once they have been stale too long; the report says so. */
 	recset_free(t);
 	t = recset_new(ca.pk, 0);
 	ck_assert_int_eq(recset_load(t, path, NOW + DAY, &rep), 0);
+	ck_assert_uint_eq(rep.kept, 5);
+	ck_assert_uint_eq(rep.stale, 5);
+	recset_free(t);
+	t = recset_new(ca.pk, 0);
+	ck_assert_int_eq(recset_load(t, path, NOW + DAY + RECSET_STALE_MAX,
+	    &rep), 0);
 	ck_assert_uint_eq(rep.kept, 0);
 	ck_assert_uint_eq(rep.expired, 5);
 	ck_assert_uint_eq(rep.why[VR_EXPIRED], 5);
@@ -676,6 +746,7 @@ recset_suite(void)
 	tcase_add_test(tc, sequence);
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, expiry_drops);
+	tcase_add_test(tc, stale_records);
 	tcase_add_test(tc, revocation_drops);
 	tcase_add_test(tc, name_clash);
 	tcase_add_test(tc, renamed);
