@@ -42,6 +42,7 @@ static int
 write_b64(const char *dir, const char *file, const uint8_t bin[32], mode_t mode)
 {
 	char path[4096], *line;
+	size_t n;
 	int rc;
 
 	if ((rc = path_of(path, sizeof(path), dir, file)) < 0)
@@ -50,8 +51,9 @@ write_b64(const char *dir, const char *file, const uint8_t bin[32], mode_t mode)
 	if (line == NULL)
 		return -ENOMEM;
 	sodium_bin2base64(line, B64_32, bin, 32, B64_VARIANT);
-	strcat(line, "\n");
-	rc = atomic_write(path, line, strlen(line), mode);
+	n = B64_32 - 1;
+	line[n++] = '\n';
+	rc = atomic_write(path, line, n, mode);
 	sodium_free(line);
 	if (rc == 0)
 		rc = own_like_dir(dir, path);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -291,11 +292,11 @@ invite_store_open(const char *path, struct invite_store **out)
 	if ((st = sodium_malloc(sizeof(*st))) == NULL)
 		return -ENOMEM;
 	memset(st, 0, sizeof(*st));
-	if (strlen(path) >= sizeof(st->path)) {
+	if ((size_t)snprintf(st->path, sizeof(st->path), "%s", path) >=
+	    sizeof(st->path)) {
 		rc = -ENAMETOOLONG;
 		goto out;
 	}
-	strcpy(st->path, path);
 	if ((b = sodium_malloc(max)) == NULL) {
 		rc = -ENOMEM;
 		goto out;
@@ -353,11 +354,10 @@ invite_create(struct invite_store *st, const char *name, const char *host,
 {
 	struct invite_token *t;
 	struct invite_ent *e;
-	size_t nl = strlen(name);
+	size_t nl = strlen(name), hl = strlen(host);
 	int rc;
 
-	if (!mesh_label_valid(name, nl, NULL) ||
-	    !host_ok(host, strlen(host)))
+	if (!mesh_label_valid(name, nl, NULL) || !host_ok(host, hl))
 		return -EINVAL;
 	if ((t = sodium_malloc(sizeof(*t))) == NULL)
 		return -ENOMEM;
@@ -365,7 +365,8 @@ invite_create(struct invite_store *st, const char *name, const char *host,
 	for (size_t i = 0; i < nl; i++)
 		t->name[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
 		    name[i] - 'A' + 'a' : name[i]);
-	strcpy(t->host, host);
+	/* host_ok() bounds hl by MESH_INVITE_HOST_MAX; memset put the NUL. */
+	memcpy(t->host, host, hl);
 	t->expires = lifetime > UINT64_MAX - now ? UINT64_MAX : now + lifetime;
 	cert_net_id(ca_pk, t->net_id);
 	memcpy(t->member_pk, member_pk, MESH_KEY_LEN);
@@ -384,7 +385,7 @@ invite_create(struct invite_store *st, const char *name, const char *host,
 	}
 	e = &st->ent[st->n++];
 	memset(e, 0, sizeof(*e));
-	strcpy(e->name, t->name);
+	memcpy(e->name, t->name, nl + 1);
 	memcpy(e->secret, t->secret, sizeof(e->secret));
 	e->expires = t->expires;
 	if ((rc = store_save(st)) < 0) {

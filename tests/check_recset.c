@@ -317,56 +317,6 @@ START_TEST(export_for_store)
 }
 END_TEST
 
-START_TEST(digest)
-{
-	struct recset *s1 = recset_new(ca.pk, 0), *s2 = recset_new(ca.pk, 0);
-	struct key k[3];
-	struct mesh_record r[3], r1b;
-	uint8_t h1[32], h2[32], dg[3 * RECSET_DIGEST_ENT_LEN];
-	const struct mesh_record *newer[3];
-	size_t n;
-
-	for (int i = 0; i < 3; i++) {
-		char name[16];
-		key_new(&k[i]);
-		snprintf(name, sizeof(name), "d%d", i);
-		record_for(&r[i], &ca, &k[i], name, 5);
-	}
-	for (int i = 0; i < 3; i++) {
-		recset_add(s1, &r[i], NOW);
-		recset_add(s2, &r[2 - i], NOW);
-	}
-	recset_digest_hash(s1, h1);
-	recset_digest_hash(s2, h2);
-	ck_assert_mem_eq(h1, h2, 32);	/* insertion order does not matter */
-	ck_assert_uint_eq(recset_digest(s2, dg, 3), 3);
-	ck_assert_uint_eq(recset_newer(s1, dg, 3, newer, 3), 0);
-
-	/* s1 learns a newer record for d1: its hash differs, and it offers
-	 * exactly that record to s2. */
-	record_for(&r1b, &ca, &k[1], "d1", 6);
-	ck_assert_int_eq(recset_add(s1, &r1b, NOW), VR_OK);
-	recset_digest_hash(s1, h1);
-	ck_assert(memcmp(h1, h2, 32) != 0);
-	n = recset_newer(s1, dg, 3, newer, 3);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_mem_eq(newer[0]->cert.node_pk, k[1].pk, 32);
-	/* Against an empty digest, everything is newer; max is honoured. */
-	ck_assert_uint_eq(recset_newer(s1, dg, 0, newer, 3), 3);
-	ck_assert_uint_eq(recset_newer(s1, dg, 0, newer, 2), 2);
-	/* The digest is key || seq LE. */
-	ck_assert_uint_eq(recset_digest(s1, dg, 3), 3);
-	for (int i = 0; i < 3; i++) {
-		const uint8_t *e = dg + i * RECSET_DIGEST_ENT_LEN;
-		const struct mesh_record *h = recset_by_key(s1, e);
-		ck_assert_ptr_nonnull(h);
-		ck_assert_uint_eq(mesh_get_le64(e + 32), h->seq);
-	}
-	recset_free(s1);
-	recset_free(s2);
-}
-END_TEST
-
 /* A set of n records plus one revoked record and its revocation. */
 static struct recset *
 sample_set(size_t n)
@@ -680,7 +630,6 @@ recset_suite(void)
 	tcase_add_test(tc, renamed);
 	tcase_add_test(tc, capacity);
 	tcase_add_test(tc, export_for_store);
-	tcase_add_test(tc, digest);
 	suite_add_tcase(s, tc);
 	tcase_add_unchecked_fixture(tp, setup, NULL);
 	tcase_add_test(tp, persist_roundtrip);
