@@ -41,6 +41,8 @@ struct invite_ent {
 /* All of it in one sodium_malloc block: secrets never in ordinary heap. */
 struct invite_store {
 	char path[4096];
+	uid_t uid;			/* the file's owner, -1: as created */
+	gid_t gid;
 	size_t n;
 	struct invite_ent ent[INVITE_MAX];
 };
@@ -242,7 +244,7 @@ store_save(const struct invite_store *st)
 		mesh_put_le64(w->used_at, e->used_at);
 		memcpy(w->used_by, e->used_by, MESH_KEY_LEN);
 	}
-	rc = atomic_write(st->path, b, len, 0600);
+	rc = atomic_write_owned(st->path, b, len, 0600, st->uid, st->gid);
 	sodium_free(b);
 	return rc;
 }
@@ -292,6 +294,8 @@ invite_store_open(const char *path, struct invite_store **out)
 	if ((st = sodium_malloc(sizeof(*st))) == NULL)
 		return -ENOMEM;
 	memset(st, 0, sizeof(*st));
+	st->uid = (uid_t)-1;
+	st->gid = (gid_t)-1;
 	if ((size_t)snprintf(st->path, sizeof(st->path), "%s", path) >=
 	    sizeof(st->path)) {
 		rc = -ENAMETOOLONG;
@@ -315,6 +319,13 @@ out:
 	else
 		*out = st;
 	return rc;
+}
+
+void
+invite_store_set_owner(struct invite_store *st, uid_t uid, gid_t gid)
+{
+	st->uid = uid;
+	st->gid = gid;
 }
 
 void

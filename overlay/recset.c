@@ -521,13 +521,20 @@ recset_parse(struct recset *s, const uint8_t *buf, size_t len, uint64_t now,
 int
 recset_save(const struct recset *s, const char *path)
 {
+	return recset_save_owned(s, path, (uid_t)-1, (gid_t)-1);
+}
+
+int
+recset_save_owned(const struct recset *s, const char *path, uid_t uid,
+    gid_t gid)
+{
 	uint8_t *buf;
 	size_t len;
 	int rc;
 
 	if ((rc = recset_serialize(s, &buf, &len)) < 0)
 		return rc;
-	rc = atomic_write(path, buf, len, 0644);
+	rc = atomic_write_owned(path, buf, len, 0644, uid, gid);
 	free(buf);
 	return rc;
 }
