@@ -81,6 +81,7 @@ fi
 
 cat > "$tmp/meshd.conf" <<CONF
 state_dir = $tmp/state
+user = root
 host web = 127.0.0.1
 host nas = 192.0.2.30 2001:db8::30
 CONF
@@ -181,7 +182,8 @@ echo "garbage line" >> "$tmp/meshd.conf"
 kill -HUP "$meshd"
 sleep 0.3
 check "a broken config on reload keeps the old one" sh -c "getent hosts added.mesh | grep -q 192.0.2.99"
-check "meshd -n names the broken line" sh -c "\"$MESHD\" -c $tmp/meshd.conf -n 2>&1 | grep -q 'meshd.conf:5:'"
+bad_line=$(grep -n '^garbage line' "$tmp/meshd.conf" | cut -d: -f1)
+check "meshd -n names the broken line ($bad_line)" sh -c "\"$MESHD\" -c $tmp/meshd.conf -n 2>&1 | grep -q 'meshd.conf:$bad_line:'"
 sed -i '/garbage/d' "$tmp/meshd.conf"
 
 # --- a hung agent: answered within a bound ------------------------------------------

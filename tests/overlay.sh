@@ -61,6 +61,7 @@ for i in $(seq 1 "$NODES"); do
 	mkdir -p "$tmp/n$i"
 	cat > "$tmp/n$i/meshd.conf" <<CONF
 state_dir = $tmp/n$i/state
+user = root
 log_level = debug
 CONF
 done
