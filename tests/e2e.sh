@@ -91,6 +91,13 @@ start_meshd() {
 	meshd=$!
 	pids="$pids $meshd"
 	wait_for_socket /run/mesh/nss.sock
+	# After a kill -9 the old socket files are still there: wait until
+	# this meshd answers, not until a socket exists (5 s at most).
+	for _ in $(seq 1 100); do
+		"$MESHCTL" -c "$tmp/meshd.conf" status > /dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	fail "meshd did not answer meshctl status: $(tail -3 "$tmp/meshd.log")"
 }
 start_meshd
 for _ in $(seq 1 50); do
