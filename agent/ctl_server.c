@@ -87,8 +87,8 @@ status_json(struct agent *a)
 	if (a->have_id) {
 		uint8_t p16[16] = { 0 };
 		memcpy(p16, a->id.prefix, MESH_PREFIX_LEN);
-		inet_ntop(AF_INET6, p16, pfx, INET6_ADDRSTRLEN);
-		strcat(pfx, "/48");
+		inet_ntop(AF_INET6, p16, addr, sizeof(addr));
+		snprintf(pfx, sizeof(pfx), "%s/48", addr);
 		inet_ntop(AF_INET6, a->id.addr, addr, sizeof(addr));
 		identity_fingerprint(a->id.pk, fp);
 		node = json_pack("{s:s, s:s, s:s, s:s}", "name", a->id.name,

@@ -42,13 +42,20 @@ recset_export(const struct recset *s, struct store_rec *out, size_t max,
 int
 recset_save(const struct recset *s, const char *path)
 {
+	return recset_save_owned(s, path, (uid_t)-1, (gid_t)-1);
+}
+
+int
+recset_save_owned(const struct recset *s, const char *path, uid_t uid,
+    gid_t gid)
+{
 	uint8_t *buf;
 	size_t len;
 	int rc;
 
 	if ((rc = recset_serialize(s, &buf, &len)) < 0)
 		return rc;
-	rc = atomic_write(path, buf, len, 0644);
+	rc = atomic_write_owned(path, buf, len, 0644, uid, gid);
 	free(buf);
 	return rc;
 }

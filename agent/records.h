@@ -6,6 +6,8 @@
 #ifndef MESH_AGENT_RECORDS_H
 #define MESH_AGENT_RECORDS_H
 
+#include <sys/types.h>
+
 #include "overlay/recset.h"
 #include "store.h"
 
@@ -20,6 +22,10 @@ size_t recset_export(const struct recset *s, struct store_rec *out,
 /* Write the set to path atomically (mode 0644: records are public).
  * 0 or -errno; on failure the old file and the set are unchanged. */
 int recset_save(const struct recset *s, const char *path);
+/* The same, the file owned by uid:gid (set on the open file, see
+ * atomic_write_owned; -1 leaves it as created). */
+int recset_save_owned(const struct recset *s, const char *path, uid_t uid,
+    gid_t gid);
 /* Read path into the set.  0, -ENOENT when there is no file yet, -EINVAL
  * for a file that is not a record set of this network, other -errno. */
 int recset_load(struct recset *s, const char *path, uint64_t now,

@@ -431,67 +431,6 @@ recset_generation(const struct recset *s)
 	return s->gen;
 }
 
-size_t
-recset_digest(const struct recset *s, uint8_t *out, size_t max_ents)
-{
-	size_t n = s->n < max_ents ? s->n : max_ents;
-
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *e = out + i * RECSET_DIGEST_ENT_LEN;
-		memcpy(e, s->by_key[i]->rec.cert.node_pk, MESH_KEY_LEN);
-		mesh_put_le64(e + MESH_KEY_LEN, s->by_key[i]->rec.seq);
-	}
-	return n;
-}
-
-void
-recset_digest_hash(const struct recset *s, uint8_t out[static 32])
-{
-	static const char domain[] = "nss-mesh digest v1";
-	crypto_generichash_state st;
-	uint8_t e[RECSET_DIGEST_ENT_LEN];
-
-	crypto_generichash_init(&st, NULL, 0, 32);
-	crypto_generichash_update(&st, (const uint8_t *)domain,
-	    sizeof(domain) - 1);
-	for (size_t i = 0; i < s->n; i++) {
-		memcpy(e, s->by_key[i]->rec.cert.node_pk, MESH_KEY_LEN);
-		mesh_put_le64(e + MESH_KEY_LEN, s->by_key[i]->rec.seq);
-		crypto_generichash_update(&st, e, sizeof(e));
-	}
-	crypto_generichash_final(&st, out, 32);
-}
-
-size_t
-recset_newer(const struct recset *s, const uint8_t *peer, size_t peer_n,
-    const struct mesh_record **out, size_t max)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < s->n && o < max; i++) {
-		const struct mesh_record *r = &s->by_key[i]->rec;
-		size_t lo = 0, hi = peer_n;
-		bool lacks = true;
-
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			const uint8_t *e = peer + mid * RECSET_DIGEST_ENT_LEN;
-			int c = memcmp(e, r->cert.node_pk, MESH_KEY_LEN);
-			if (c == 0) {
-				lacks = mesh_get_le64(e + MESH_KEY_LEN) < r->seq;
-				break;
-			}
-			if (c < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lacks)
-			out[o++] = r;
-	}
-	return o;
-}
-
 int
 recset_serialize(const struct recset *s, uint8_t **buf, size_t *len)
 {

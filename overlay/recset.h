@@ -47,6 +47,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cert.h"
 #include "record.h"
@@ -55,7 +56,6 @@
 #define RECSET_FILE		"records"	/* in the state directory */
 #define RECSET_HDR_LEN		32
 #define RECSET_STALE_MAX	(7 * 86400)	/* s a stale record is kept */
-#define RECSET_DIGEST_ENT_LEN	40		/* node key || seq LE */
 
 struct recset_counters {
 	uint64_t accepted;		/* records kept (new or newer) */
@@ -120,18 +120,6 @@ const struct recset_counters *recset_counters(const struct recset *s);
  * export again when it differs from the value last seen. */
 uint64_t recset_generation(const struct recset *s);
 
-
-/*
- * Anti-entropy.  A digest is one RECSET_DIGEST_ENT_LEN entry per held
- * record (node key, then seq little-endian), sorted by key; the digest
- * hash is BLAKE2b-256 over it, so two peers compare 32 bytes first and
- * trade digests only when those differ.  recset_newer() lists the held
- * records that a peer's digest lacks or holds with a lower seq.
- */
-size_t recset_digest(const struct recset *s, uint8_t *out, size_t max_ents);
-void recset_digest_hash(const struct recset *s, uint8_t out[static 32]);
-size_t recset_newer(const struct recset *s, const uint8_t *peer_digest,
-    size_t peer_n, const struct mesh_record **out, size_t max);
 
 /* Whole set in the file format above, malloc'd into *buf.  0 or -ENOMEM. */
 int recset_serialize(const struct recset *s, uint8_t **buf, size_t *len);

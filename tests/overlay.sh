@@ -61,6 +61,7 @@ for i in $(seq 1 "$NODES"); do
 	mkdir -p "$tmp/n$i"
 	cat > "$tmp/n$i/meshd.conf" <<CONF
 state_dir = $tmp/n$i/state
+user = root
 log_level = debug
 CONF
 done
@@ -212,11 +213,28 @@ check "after 2000 junk datagrams n1 still resolves every name" all_resolve
 check "and still sees n2 alive" wait_state 1 2 alive 5
 
 # --- revocation: made on the CA holder, spread to every member ---------------------
-gone() {	# gone I J: node I no longer resolves nJ.mesh (within 10 s)
+# gone I J: node I answers nJ.mesh with NOTFOUND (within 10 s).  Not just
+# any failure: getent exits 2 for TRYAGAIN too (a dead or hung meshd), so
+# node I's meshd must still be alive and meshctl resolve must say "not
+# found" (exit 4), not "meshd is not running" (3).
+alive() {	# alive I: node I's meshd runs (kill -0 is true for a zombie)
+	st=$(sed 's/.*) //' "/proc/$(cat "$tmp/n$1.pid")/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+gone() {
 	for _ in $(seq 1 100); do
-		node_run "$1" getent hosts "n$2.mesh" > /dev/null || return 0
+		alive "$1" ||
+			{ echo "  n$1's meshd is gone: $(tail -3 "$tmp/n$1/log")"; return 1; }
+		grc=0; node_run "$1" getent hosts "n$2.mesh" > /dev/null || grc=$?
+		crc=-
+		if [ "$grc" = 2 ]; then
+			crc=0; ctl "$1" resolve "n$2.mesh" > /dev/null 2>&1 || crc=$?
+			alive "$1" || continue
+			[ "$crc" = 4 ] && return 0
+		fi
 		sleep 0.1
 	done
+	echo "  n$1: getent exit $grc, meshctl resolve exit $crc for n$2.mesh: not NOTFOUND"
 	return 1
 }
 ctl 1 revoke "n$last" > "$tmp/revoke.out" 2>&1
