@@ -2,8 +2,8 @@
  * Unit tests for overlay/linkstate.c: the link record's bytes, the graph,
  * shortest paths, hysteresis and dot output.
  *
- * Node keys are K(i): byte 0 is i, the rest zero, so key order is index
- * order and a tie goes to the smaller index.  Costs are in microseconds.
+ * Node keys are K(i): bytes 0-1 are i (big-endian), the rest fixed, so
+ * key order is index order and a tie goes to the smaller index.  Costs are in microseconds.
  */
 #include "config.h"
 
@@ -16,8 +16,11 @@
 
 #include "overlay/linkstate.h"
 
-static uint8_t keys[256][LINKSTATE_KEY_LEN];
+#define NKEYS 1024
+static uint8_t keys[NKEYS][LINKSTATE_KEY_LEN];
 #define K(i) (keys[(i)])
+/* The index a key was made from. */
+#define IDX(key) ((key)[0] << 8 | (key)[1])
 
 static struct linkstate_record rec;
 static struct linkstate *ls;
@@ -25,9 +28,10 @@ static struct linkstate *ls;
 static void
 setup(void)
 {
-	for (int i = 0; i < 256; i++) {
+	for (int i = 0; i < NKEYS; i++) {
 		memset(keys[i], 0, LINKSTATE_KEY_LEN);
-		keys[i][0] = (uint8_t)i;
+		keys[i][0] = (uint8_t)(i >> 8);
+		keys[i][1] = (uint8_t)i;
 		keys[i][31] = 0x5a;
 	}
 	ls = linkstate_new(K(0));
@@ -98,7 +102,7 @@ expect(struct linkstate *g, int dst, int hop, uint64_t cost, uint32_t hops)
 
 	ck_assert_int_eq(linkstate_route(g, K(dst), &r), 0);
 	ck_assert_mem_eq(r.dst, K(dst), LINKSTATE_KEY_LEN);
-	ck_assert_int_eq(r.hop[0], hop);
+	ck_assert_int_eq(IDX(r.hop), hop);
 	ck_assert_uint_eq(r.cost, cost);
 	ck_assert_uint_eq(r.hops, hops);
 }
@@ -255,8 +259,8 @@ loop_free(const struct edge *e, size_t ne, int n)
 			while (at != d) {
 				ck_assert_int_eq(linkstate_route(g[at], K(d),
 				    &r), 0);
-				ck_assert_int_ne(r.hop[0], at);
-				at = r.hop[0];
+				ck_assert_int_ne(IDX(r.hop), at);
+				at = IDX(r.hop);
 				ck_assert_int_le(++steps, n);
 			}
 			ck_assert_uint_gt(want, 0);
@@ -345,7 +349,7 @@ choose(int dst, const uint8_t *cur, int hop, uint64_t cost)
 	struct linkstate_route r;
 
 	ck_assert_int_eq(linkstate_choose(ls, K(dst), cur, &r), 0);
-	ck_assert_int_eq(r.hop[0], hop);
+	ck_assert_int_eq(IDX(r.hop), hop);
 	ck_assert_uint_eq(r.cost, cost);
 }
 
@@ -402,7 +406,7 @@ names(const uint8_t key[LINKSTATE_KEY_LEN], void *arg)
 	static const char *n[] = { "self", "b", "c\"\\\n" };
 
 	(void)arg;
-	return key[0] < 3 ? n[key[0]] : NULL;
+	return IDX(key) < 3 ? n[IDX(key)] : NULL;
 }
 
 static size_t
@@ -447,7 +451,7 @@ START_TEST(dot)
 	/* Without names, the key's first 8 bytes in hex. */
 	n = linkstate_dot(ls, buf, sizeof(buf), NULL, NULL);
 	ck_assert_uint_eq(count(buf, "[label=\"0000000000000000\", "), 1);
-	ck_assert_uint_eq(count(buf, "[label=\"0100000000000000\"]"), 1);
+	ck_assert_uint_eq(count(buf, "[label=\"0001000000000000\"]"), 1);
 	/* A short buffer: the same length said, truncated, terminated. */
 	memset(small, 'x', sizeof(small));
 	ck_assert_uint_eq(linkstate_dot(ls, small, sizeof(small), NULL, NULL),
@@ -462,10 +466,10 @@ START_TEST(tie_and_big_graph)
 {
 	static struct edge e[4000];
 	struct linkstate *g;
-	struct linkstate_route r;
+	struct linkstate_route r, r2;
 	size_t ne = 0;
 	uint32_t x = 12345;
-	int n = 250;
+	int n = 1000;
 
 	/* Square 0-1-3, 0-2-3, equal: the smaller next hop, 1. */
 	report(ls, 0, 1, 1, 10u, 2, 10u, -1);
@@ -482,12 +486,13 @@ START_TEST(tie_and_big_graph)
 	expect(g, 3, 1, 20, 2);
 	linkstate_free(g);
 
-	/* 250 nodes, a ring plus random chords: every route's cost equals
-	 * the first edge plus the rest of the way from the next hop, and
-	 * no edge offers a shortcut (dist[v] <= dist[u] + c(u, v)). */
+	/* 1,000 nodes, a ring plus 3,000 random chords.  The costs are
+	 * shortest: no edge offers a shortcut (dist[v] <= dist[u] + c(u, v))
+	 * and each is the cost of a real path (the one through its next
+	 * hop).  Records fed in the other order give the same routes. */
 	for (int i = 0; i < n; i++)
 		e[ne++] = (struct edge){ i, (i + 1) % n, 1000 + (uint32_t)i };
-	while (ne < 1200) {
+	while (ne < sizeof(e) / sizeof(e[0])) {
 		int a, b;
 
 		x = x * 1103515245 + 12345;
@@ -515,13 +520,37 @@ next:
 		ck_assert_uint_le(ra.cost, rb.cost + e[k].c);
 		ck_assert_uint_le(rb.cost, ra.cost + e[k].c);
 	}
-	for (int d = 1; d < n; d++) {
+	for (int d = 1; d < n; d += 7) {
 		uint64_t via;
 
 		ck_assert_int_eq(linkstate_route(ls, K(d), &r), 0);
 		ck_assert_int_eq(linkstate_cost_via(ls, r.hop, K(d), &via), 0);
 		ck_assert_uint_eq(via, r.cost);
 	}
+	g = linkstate_new(K(0));
+	for (int u = n - 1; u >= 0; u--) {
+		memset(&rec, 0, sizeof(rec));
+		memcpy(rec.node, K(u), LINKSTATE_KEY_LEN);
+		for (size_t i = ne; i-- > 0;) {
+			int v = e[i].a == u ? e[i].b : e[i].b == u ? e[i].a : -1;
+
+			if (v < 0)
+				continue;
+			memcpy(rec.link[rec.n].key, K(v), LINKSTATE_KEY_LEN);
+			rec.link[rec.n].cost = e[i].c;
+			rec.n++;
+		}
+		linkstate_record_sort(&rec);
+		ck_assert_int_eq(linkstate_update(g, &rec), 1);
+	}
+	for (int d = 0; d < n; d++) {
+		ck_assert_int_eq(linkstate_route(ls, K(d), &r), 0);
+		ck_assert_int_eq(linkstate_route(g, K(d), &r2), 0);
+		ck_assert_mem_eq(r.hop, r2.hop, LINKSTATE_KEY_LEN);
+		ck_assert_uint_eq(r.cost, r2.cost);
+		ck_assert_uint_eq(r.hops, r2.hops);
+	}
+	linkstate_free(g);
 }
 END_TEST
 
