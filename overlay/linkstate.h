@@ -129,7 +129,10 @@ int linkstate_routes(struct linkstate *ls,
     void (*cb)(const struct linkstate_route *r, void *arg), void *arg);
 /* Cost of the best path to dst whose first hop is hop (a direct neighbour
  * of self) and that does not come back through self: 0 with *cost, or
- * -ENOENT when there is none, -ENOMEM. */
+ * -ENOENT when there is none, -ENOMEM.  It runs Dijkstra from hop, and
+ * keeps the result for one hop until the graph changes: ask about the
+ * destinations of one hop together (after a change, those whose best hop
+ * moved away from the one in use mostly share it). */
 int linkstate_cost_via(struct linkstate *ls,
     const uint8_t hop[static LINKSTATE_KEY_LEN],
     const uint8_t dst[static LINKSTATE_KEY_LEN], uint64_t *cost);

@@ -10,7 +10,8 @@
  * Then, each an abort() when broken: every route's next hop is self's
  * neighbour, its cost is what the path through that hop costs, a route
  * chosen under hysteresis is one of the two, and the dot text is as long
- * as said, in any buffer size.
+ * as said, in any buffer size.  Then some nodes are forgotten and the
+ * routes checked again.
  */
 #include "config.h"
 
@@ -88,6 +89,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			must(rc == -EINVAL);
 		}
 		off += n;
+	}
+	must(linkstate_routes(g, check_route, NULL) >= 0);
+	/* Forget the nodes whose key's second byte is odd, and check again. */
+	for (off = 1; off < size; off += n) {
+		n = linkstate_wire_len(data + off, size - off);
+		if (n == 0 || n > size - off)
+			break;
+		if (data[off + 3] & 1) {
+			rc = linkstate_remove(g, data + off + 2);
+			must(rc == 0 || rc == -ENOENT);
+		}
 	}
 	must(linkstate_routes(g, check_route, NULL) >= 0);
 	len = linkstate_dot(g, dot, sizeof(dot), name, NULL);
