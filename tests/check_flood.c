@@ -178,12 +178,28 @@ st(const struct node *n)
 	return session_table_stats(n->t);
 }
 
+/* rx_packets and every drop_*: each packet moves exactly one. */
+static uint64_t
+total(const struct session_stats *s)
+{
+	return s->rx_packets + s->drop_malformed + s->drop_mac +
+	    s->drop_crypto + s->drop_refused + s->drop_replay_hs +
+	    s->drop_flood + s->drop_collision + s->drop_index +
+	    s->drop_stale + s->drop_auth + s->drop_replay + s->drop_nomem +
+	    s->drop_hs_seen + s->drop_ratelimit + s->drop_cookie +
+	    s->drop_hs_stale;
+}
+
 static int
 recv_from(struct node *to, const struct node *from, const uint8_t *p,
     size_t len)
 {
-	return session_table_recv2(to->t, NOW, p, len, from, from->addr,
+	uint64_t before = total(st(to));
+	int rc = session_table_recv2(to->t, NOW, p, len, from, from->addr,
 	    from->addrlen);
+
+	ck_assert_uint_eq(total(st(to)), before + 1);
+	return rc;
 }
 
 /* Deliver what from sent to to (and what it sent nowhere else). */
