@@ -167,7 +167,8 @@ int session_table_recv(struct session_table *t, uint64_t now,
  * IPv4-mapped IPv6 address counts as IPv4) then the port (2 bytes,
  * network order), as session_src_bytes() writes them.  Other lengths up
  * to SESSION_SRC_MAX are taken as opaque: the whole is both the prefix
- * and the address.  Cookies are bound to all of it; the rate limit is
+ * and the address; a longer one is a caller bug (abort).  NULL or 0: as
+ * session_table_recv.  Cookies are bound to all of it; the rate limit is
  * per /24 (IPv4) or /64 (IPv6) prefix, and per address once a cookie
  * proved the address. */
 #define SESSION_SRC_MAX 32
