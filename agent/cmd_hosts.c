@@ -37,7 +37,8 @@ cmd_hosts(struct ctl *ctl, int argc, char **argv)
 			json_array_foreach(addrs, j, a)
 				printf("%s%s", j ? ", " : " ",
 				    json_string_value(a) ? json_string_value(a) : "?");
-			printf("\n");
+			printf("%s\n", json_is_true(json_object_get(h, "stale")) ?
+			    " (stale)" : "");
 		}
 	}
 	json_decref(hosts);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <sodium.h>
 
+#include "common/atomic.h"
 #include "meshctl.h"
 #include "overlay/identity.h"
 #include "overlay/invite.h"
@@ -87,6 +88,8 @@ cmd_invite(struct ctl *ctl, int argc, char **argv)
 	unsigned long ttl = INVITE_LIFETIME_DEFAULT;
 	uint16_t port;
 	char *ep;
+	uid_t uid;
+	gid_t gid;
 	int c, rc;
 
 	/* optind 0 makes glibc start over, so NAME may come first. */
@@ -143,12 +146,14 @@ cmd_invite(struct ctl *ctl, int argc, char **argv)
 		fprintf(stderr, "meshctl: %s: cannot read the invites\n", path);
 		return EXIT_ERR;
 	}
-	rc = invite_create(st, argv[optind], endpoint, id.pk, id.ca_pk,
-	    (uint64_t)time(NULL), ttl, token, sizeof(token));
+	/* As root, the file gets the state directory's owner (meshd, as
+	 * mesh, rewrites it when a token is redeemed). */
+	if ((rc = atomic_owner_like_dir(ctl->conf.state_dir, &uid, &gid)) == 0) {
+		invite_store_set_owner(st, uid, gid);
+		rc = invite_create(st, argv[optind], endpoint, id.pk, id.ca_pk,
+		    (uint64_t)time(NULL), ttl, token, sizeof(token));
+	}
 	invite_store_free(st);
-	if (rc >= 0 && state_own_like_dir(ctl->conf.state_dir, INVITE_FILE) < 0)
-		fprintf(stderr, "meshctl: warning: cannot give %s the state "
-		    "directory's owner: meshd may not read it\n", path);
 	if (rc < 0) {
 		fprintf(stderr, "meshctl: cannot make an invite for '%s': %s\n",
 		    argv[optind], rc == -EINVAL ? "not a valid name" :

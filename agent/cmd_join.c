@@ -25,11 +25,13 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "common/atomic.h"
 #include "meshctl.h"
 #include "overlay/identity.h"
 #include "overlay/invite.h"
 #include "overlay/msg.h"
 #include "overlay/recset.h"
+#include "agent/records.h"
 #include "overlay/session.h"
 #include "state.h"
 
@@ -204,6 +206,8 @@ accept_answer(struct ctl *ctl, const struct mesh_identity *id,
 	struct mesh_cert cert;
 	struct recset *rs;
 	uint64_t now = (uint64_t)time(NULL);
+	uid_t uid;
+	gid_t gid;
 	int rc;
 
 	cert_net_id(ok->ca_pk, net_id);
@@ -238,8 +242,9 @@ accept_answer(struct ctl *ctl, const struct mesh_identity *id,
 	    RECSET_FILE)) == 0) {
 		recset_load(rs, path, now, NULL);
 		recset_add(rs, &member, now);
-		if ((rc = recset_save(rs, path)) == 0)
-			rc = state_own_like_dir(ctl->conf.state_dir, RECSET_FILE);
+		if ((rc = atomic_owner_like_dir(ctl->conf.state_dir, &uid,
+		    &gid)) == 0)
+			rc = recset_save_owned(rs, path, uid, gid);
 	}
 	recset_free(rs);
 	return rc;

@@ -24,6 +24,32 @@ status_text(int st)
 	}
 }
 
+/* Is the answer from a stale record (its member's record expired, RFC
+ * 8767's serve-stale)?  Only meshd's control API knows; a caller who may
+ * not reach it (not root, not in group mesh) just is not told. */
+static bool
+answer_stale(const struct ctl *ctl, const struct mesh_resp *resp)
+{
+	char err[512], name[sizeof(resp->name) + 1];
+	bool unreachable, stale = false;
+	json_t *hosts, *h;
+	size_t i;
+
+	if (resp->status != MESH_ST_OK)
+		return false;
+	snprintf(name, sizeof(name), "%.*s", (int)resp->name_len, resp->name);
+	if ((hosts = ctl_get(ctl, "/v1/hosts", err, sizeof(err),
+	    &unreachable)) == NULL)
+		return false;
+	json_array_foreach(hosts, i, h) {
+		const char *n = json_string_value(json_object_get(h, "name"));
+		if (n != NULL && strcmp(n, name) == 0)
+			stale = json_is_true(json_object_get(h, "stale"));
+	}
+	json_decref(hosts);
+	return stale;
+}
+
 int
 cmd_resolve(struct ctl *ctl, int argc, char **argv)
 {
@@ -33,6 +59,7 @@ cmd_resolve(struct ctl *ctl, int argc, char **argv)
 	char buf[INET6_ADDRSTRLEN];
 	const char *q;
 	size_t stem, len;
+	bool stale;
 	int rc;
 
 	if (argc != 2) {
@@ -58,6 +85,7 @@ cmd_resolve(struct ctl *ctl, int argc, char **argv)
 		    ctl->conf.nss_socket, strerror(-rc));
 		return EXIT_NOAGENT;
 	}
+	stale = answer_stale(ctl, &resp);
 	if (ctl->json) {
 		json_t *addrs = json_array();
 		for (size_t i = 0; i < resp.n6; i++)
@@ -66,10 +94,10 @@ cmd_resolve(struct ctl *ctl, int argc, char **argv)
 		for (size_t i = 0; i < resp.n4; i++)
 			json_array_append_new(addrs, json_string(inet_ntop(
 			    AF_INET, resp.addr4[i], buf, sizeof(buf))));
-		json_t *v = json_pack("{s:s, s:s, s:s#, s:I, s:o}", "query", q,
-		    "status", status_text(resp.status), "name", resp.name,
+		json_t *v = json_pack("{s:s, s:s, s:s#, s:I, s:o, s:b}", "query",
+		    q, "status", status_text(resp.status), "name", resp.name,
 		    (int)resp.name_len, "ttl", (json_int_t)resp.ttl,
-		    "addresses", addrs);
+		    "addresses", addrs, "stale", stale);
 		print_json(v);
 		json_decref(v);
 	} else if (resp.status == MESH_ST_OK) {
@@ -80,6 +108,11 @@ cmd_resolve(struct ctl *ctl, int argc, char **argv)
 		for (size_t i = 0; i < resp.n4; i++)
 			printf("%-39s %.*s\n", inet_ntop(AF_INET, resp.addr4[i],
 			    buf, sizeof(buf)), (int)resp.name_len, resp.name);
+		if (stale)
+			fprintf(stderr, "meshctl: %.*s: stale: its record has "
+			    "expired and it has not been heard from since; this "
+			    "is its last known address\n", (int)resp.name_len,
+			    resp.name);
 	} else {
 		fprintf(stderr, "meshctl: %s: %s\n", q, status_text(resp.status));
 	}

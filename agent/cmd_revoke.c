@@ -18,6 +18,7 @@
 #include "overlay/cert.h"
 #include "overlay/identity.h"
 #include "overlay/recset.h"
+#include "agent/records.h"
 #include "state.h"
 
 int
@@ -74,12 +75,12 @@ cmd_revoke(struct ctl *ctl, int argc, char **argv)
 	}
 	n -= n % (ssize_t)sizeof(w);
 	memcpy(buf + n, &w, sizeof(w));
-	if ((rc = atomic_write(path, buf, (size_t)n + sizeof(w), 0644)) < 0) {
+	if ((rc = state_write_owned(ctl->conf.state_dir, STATE_REVOCATIONS_FILE,
+	    buf, (size_t)n + sizeof(w), 0644)) < 0) {
 		fprintf(stderr, "meshctl: cannot write %s: %s\n", path,
 		    strerror(-rc));
 		goto out;
 	}
-	state_own_like_dir(ctl->conf.state_dir, STATE_REVOCATIONS_FILE);
 	printf("revoked %s.mesh; meshd spreads it to every member\n",
 	    r->cert.name);
 	ret = EXIT_OK;

@@ -26,6 +26,7 @@ conf_init(struct conf *c)
 	c->ttl = 60;
 	c->dead_after = CONF_DEAD_AFTER_DEFAULT;
 	snprintf(c->listen, sizeof(c->listen), "%s", CONF_LISTEN_DEFAULT);
+	snprintf(c->user, sizeof(c->user), "%s", CONF_USER_DEFAULT);
 	if (c->state_dir == NULL || c->nss_socket == NULL ||
 	    c->control_socket == NULL) {
 		conf_free(c);
@@ -350,6 +351,23 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 		p->conf->log_level = l;
 		return 0;
 	}
+	if (key_is(k, kl, "user")) {
+		size_t vl = (size_t)(end - v);
+		if (vl > CONF_USER_MAX || v[0] == '-')
+			return fail(p, "user must be a user name of at most %d "
+			    "characters", CONF_USER_MAX);
+		for (size_t i = 0; i < vl; i++)
+			if (!((v[i] >= 'a' && v[i] <= 'z') ||
+			    (v[i] >= 'A' && v[i] <= 'Z') ||
+			    (v[i] >= '0' && v[i] <= '9') ||
+			    v[i] == '_' || v[i] == '-' || v[i] == '.'))
+				return fail(p, "user must be a user name "
+				    "(letters, digits, '_', '-', '.')");
+		memcpy(p->conf->user, v, vl);
+		p->conf->user[vl] = '\0';
+		p->conf->user_set = true;
+		return 0;
+	}
 	if (key_is(k, kl, "ttl")) {
 		if (!seconds(v, end, 0, 86400, &p->conf->ttl))
 			return fail(p, "ttl must be a number of seconds, 0 to 86400");
@@ -363,7 +381,8 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 		return 0;
 	}
 	return fail(p, "unknown key '%.*s' (known: state_dir, nss_socket, "
-	    "control_socket, log_level, ttl, dead_after, listen, peer, host)",
+	    "control_socket, log_level, ttl, dead_after, listen, peer, host, "
+	    "user)",
 	    (int)(kl > 64 ? 64 : kl), k);
 }
 

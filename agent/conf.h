@@ -17,6 +17,8 @@
 #define CONF_PEERS_MAX 64
 #define CONF_HOSTPORT_MAX 80		/* "host:port" incl. the NUL */
 #define CONF_LISTEN_DEFAULT "[::]:51830"
+#define CONF_USER_MAX 32		/* a login name, as useradd allows */
+#define CONF_USER_DEFAULT "mesh"
 
 struct conf_host {
 	char name[MESH_NAME_MAX + 1];	/* canonical: "label.mesh" */
@@ -44,6 +46,11 @@ struct conf {
 	char listen[CONF_HOSTPORT_MAX];	/* UDP, "[::]:51830" form */
 	char (*peers)[CONF_HOSTPORT_MAX];	/* "host:port" to connect to */
 	size_t npeers;
+	/* Started as root, meshd becomes this user once its sockets are open
+	 * ("root": stays root).  user_set: the file named one, so a missing
+	 * user is an error rather than "no mesh user here, stay root". */
+	char user[CONF_USER_MAX + 1];
+	bool user_set;
 };
 
 struct conf_parser {

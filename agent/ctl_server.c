@@ -87,8 +87,8 @@ status_json(struct agent *a)
 	if (a->have_id) {
 		uint8_t p16[16] = { 0 };
 		memcpy(p16, a->id.prefix, MESH_PREFIX_LEN);
-		inet_ntop(AF_INET6, p16, pfx, INET6_ADDRSTRLEN);
-		strcat(pfx, "/48");
+		inet_ntop(AF_INET6, p16, addr, sizeof(addr));
+		snprintf(pfx, sizeof(pfx), "%s/48", addr);
 		inet_ntop(AF_INET6, a->id.addr, addr, sizeof(addr));
 		identity_fingerprint(a->id.pk, fp);
 		node = json_pack("{s:s, s:s, s:s, s:s}", "name", a->id.name,
@@ -138,9 +138,10 @@ hosts_json(struct agent *a)
 
 	for (size_t i = 0; i < store_count(a->store); i++) {
 		const struct store_rec *r = store_at(a->store, i);
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:o}",
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:o, s:b}",
 		    "name", r->name, "source", src[r->source],
-		    "ttl", (json_int_t)r->ttl, "addresses", addr_list(r)));
+		    "ttl", (json_int_t)r->ttl, "addresses", addr_list(r),
+		    "stale", r->stale));
 	}
 	return arr;
 }

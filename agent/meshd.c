@@ -19,6 +19,7 @@
 #include "agent.h"
 #include "log.h"
 #include "overlay.h"
+#include "privdrop.h"
 
 #ifndef MESH_SYSCONFDIR
 #define MESH_SYSCONFDIR "/etc"
@@ -124,6 +125,8 @@ on_reload(struct ev_loop *loop, int signo, void *data)
 	if (strcmp(next.nss_socket, a->conf.nss_socket) != 0 ||
 	    strcmp(next.control_socket, a->conf.control_socket) != 0)
 		log_warnx("socket paths change only on restart");
+	if (strcmp(next.user, a->conf.user) != 0)
+		log_warnx("user changes only on restart");
 	/* Sockets stay where they are; the rest takes effect now. */
 	free(next.nss_socket);
 	free(next.control_socket);
@@ -263,12 +266,17 @@ main(int argc, char **argv)
 	if ((a.loop = ev_loop_new()) == NULL || (a.store = store_new()) == NULL)
 		fatalx("out of memory");
 	a.started_ms = ev_now_ms();
-	if (agent_load_records(&a) < 0)
-		fatalx("cannot load the node's records");
 	if ((a.nss = nss_server_new(&a, a.conf.nss_socket)) == NULL)
 		fatalx("cannot serve name lookups on %s", a.conf.nss_socket);
 	if ((a.ctl = ctl_server_new(&a, a.conf.control_socket)) == NULL)
 		fatalx("cannot serve meshctl on %s", a.conf.control_socket);
+	/* The sockets were all that needed root.  The keys are read after
+	 * this, as the user that will read them again on every reload. */
+	if (privdrop(a.conf.user, a.conf.user_set, a.conf.state_dir) < 0)
+		fatalx("not starting as root: fix the above, or set user = root "
+		    "in %s", a.conf_path);
+	if (agent_load_records(&a) < 0)
+		fatalx("cannot load the node's records");
 	a.ov = overlay_new(&a);
 	if (ev_signal_add(a.loop, SIGTERM, on_stop, &a) < 0 ||
 	    ev_signal_add(a.loop, SIGINT, on_stop, &a) < 0 ||

@@ -31,6 +31,7 @@
 #include "common/atomic.h"
 #include "log.h"
 #include "overlay.h"
+#include "agent/records.h"
 #include "overlay/invite.h"
 #include "state.h"
 
@@ -236,8 +237,9 @@ records_load(struct overlay *ov)
 	rc = recset_load(node_records(ov->node), path, (uint64_t)time(NULL),
 	    &rep);
 	if (rc == 0)
-		log_info("%s: %zu record(s) kept, %zu expired, %zu bad", path,
-		    rep.kept, rep.expired, rep.bad);
+		log_info("%s: %zu record(s) kept (%zu of them stale), %zu "
+		    "expired, %zu bad", path, rep.kept, rep.stale, rep.expired,
+		    rep.bad);
 	else if (rc != -ENOENT)
 		log_warnx("%s: %s; starting with no records", path,
 		    rc == -EINVAL ? "not a record set of this network" :

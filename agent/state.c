@@ -19,19 +19,18 @@ state_path(char *out, size_t len, const char *dir, const char *file)
 }
 
 int
-state_own_like_dir(const char *dir, const char *file)
+state_write_owned(const char *dir, const char *file, const void *data,
+    size_t len, mode_t mode)
 {
 	char path[4096];
-	struct stat st;
+	uid_t uid;
+	gid_t gid;
 	int rc;
 
-	if (geteuid() != 0)
-		return 0;
-	if ((rc = state_path(path, sizeof(path), dir, file)) < 0)
+	if ((rc = state_path(path, sizeof(path), dir, file)) < 0 ||
+	    (rc = atomic_owner_like_dir(dir, &uid, &gid)) < 0)
 		return rc;
-	if (stat(dir, &st) < 0 || chown(path, st.st_uid, st.st_gid) < 0)
-		return -errno;
-	return 0;
+	return atomic_write_owned(path, data, len, mode, uid, gid);
 }
 
 int
@@ -56,15 +55,9 @@ int
 state_write_cert(const char *dir, const struct mesh_cert *c)
 {
 	struct mesh_cert_wire w;
-	char path[4096];
-	int rc;
 
-	if ((rc = state_path(path, sizeof(path), dir, STATE_CERT_FILE)) < 0)
-		return rc;
 	cert_encode(c, &w);
-	if ((rc = atomic_write(path, &w, sizeof(w), 0644)) < 0)
-		return rc;
-	return state_own_like_dir(dir, STATE_CERT_FILE);
+	return state_write_owned(dir, STATE_CERT_FILE, &w, sizeof(w), 0644);
 }
 
 int
@@ -96,15 +89,10 @@ state_read_peers(const char *dir, char (*hosts)[80], size_t max)
 int
 state_write_peers(const char *dir, char (*hosts)[80], size_t n)
 {
-	char path[4096], buf[STATE_PEERS_MAX * 81];
+	char buf[STATE_PEERS_MAX * 81];
 	size_t o = 0;
-	int rc;
 
-	if ((rc = state_path(path, sizeof(path), dir, STATE_PEERS_FILE)) < 0)
-		return rc;
 	for (size_t i = 0; i < n && i < STATE_PEERS_MAX; i++)
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s\n", hosts[i]);
-	if ((rc = atomic_write(path, buf, o, 0644)) < 0)
-		return rc;
-	return state_own_like_dir(dir, STATE_PEERS_FILE);
+	return state_write_owned(dir, STATE_PEERS_FILE, buf, o, 0644);
 }

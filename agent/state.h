@@ -9,6 +9,7 @@
 #define MESH_STATE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "overlay/cert.h"
 
@@ -23,10 +24,13 @@
 /* dir/file into out: 0 or -ENAMETOOLONG. */
 int state_path(char *out, size_t len, const char *dir, const char *file);
 
-/* As root (meshctl run by an admin), give dir/file the owner and group of
- * dir, as overlay/identity.c does for the keys: meshd runs as the mesh
- * user and must read (invites: rewrite) what meshctl wrote.  0 or -errno. */
-int state_own_like_dir(const char *dir, const char *file);
+/* atomic_write of dir/file; as root (meshctl run by an admin) the file
+ * gets the owner and group of dir, as overlay/identity.c does for the keys:
+ * meshd runs as the mesh user and must read (invites: rewrite) what
+ * meshctl wrote.  The owner is set on the open file before the rename
+ * (atomic_write_owned), never by path.  0 or -errno. */
+int state_write_owned(const char *dir, const char *file, const void *data,
+    size_t len, mode_t mode);
 
 /* 0, -ENOENT, -EINVAL (not a certificate), or -errno. */
 int state_read_cert(const char *dir, struct mesh_cert *c);

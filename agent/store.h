@@ -8,6 +8,7 @@
 #define MESH_STORE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mesh/nss_wire.h"
@@ -22,6 +23,7 @@ struct store_rec {
 	uint8_t addr6[MESH_ADDR6_MAX][16];
 	uint32_t ttl;
 	enum store_source source;
+	bool stale;			/* the member's record has expired */
 };
 
 struct store;

@@ -49,7 +49,8 @@ fsync_dir_of(const char *path)
 }
 
 int
-atomic_write(const char *path, const void *data, size_t len, mode_t mode)
+atomic_write_owned(const char *path, const void *data, size_t len,
+    mode_t mode, uid_t uid, gid_t gid)
 {
 	char tmp[4096];
 	int fd, rc;
@@ -57,10 +58,19 @@ atomic_write(const char *path, const void *data, size_t len, mode_t mode)
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
 	    (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	/* A stale temporary of an earlier process with our pid goes; whatever
+	 * appears at the name after that makes O_EXCL fail, never followed. */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
 	if (fd < 0)
 		return -errno;
 	rc = write_all(fd, data, len);
+	/* Owner first, then the mode: fchown may clear set-id bits, and the
+	 * file is 0600 until both are right. */
+	if (rc == 0 && (uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    fchown(fd, uid, gid) < 0)
+		rc = -errno;
 	if (rc == 0 && fchmod(fd, mode) < 0)
 		rc = -errno;
 	if (rc == 0 && fsync(fd) < 0)
@@ -74,6 +84,28 @@ atomic_write(const char *path, const void *data, size_t len, mode_t mode)
 		return rc;
 	}
 	return fsync_dir_of(path);
+}
+
+int
+atomic_write(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return atomic_write_owned(path, data, len, mode, (uid_t)-1, (gid_t)-1);
+}
+
+int
+atomic_owner_like_dir(const char *dir, uid_t *uid, gid_t *gid)
+{
+	struct stat st;
+
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (geteuid() != 0)
+		return 0;
+	if (stat(dir, &st) < 0)
+		return -errno;
+	*uid = st.st_uid;
+	*gid = st.st_gid;
+	return 0;
 }
 
 ssize_t

@@ -180,7 +180,9 @@ send_digest(struct node *n, struct peer *p)
 	do {
 		d.n = 0;
 		while (i < cnt && d.n < MSG_DIGEST_MAX) {
-			const struct mesh_record *r = recset_at(n->rs, i++);
+			const struct mesh_record *r = recset_at(n->rs, i);
+			if (recset_stale_at(n->rs, i++))
+				continue;	/* a stale record never travels */
 			memcpy(d.key[d.n], r->cert.node_pk, MESH_KEY_LEN);
 			d.seq[d.n++] = r->seq;
 		}
@@ -219,7 +221,8 @@ gossip_on_digest(struct node *n, struct peer *p, const uint8_t *msg,
 	/* Ours in the range that the peer lacks or holds older. */
 	for (size_t i = 0; i < recset_count(n->rs); i++) {
 		const struct mesh_record *r = recset_at(n->rs, i);
-		if (!msg_key_in(r->cert.node_pk, d.lo, d.hi))
+		if (recset_stale_at(n->rs, i) ||
+		    !msg_key_in(r->cert.node_pk, d.lo, d.hi))
 			continue;
 		while (j < d.n && memcmp(d.key[j], r->cert.node_pk,
 		    MESH_KEY_LEN) < 0)
@@ -252,7 +255,7 @@ gossip_on_want(struct node *n, struct peer *p, const uint8_t *msg,
 	}
 	for (size_t i = 0; i < w.n; i++) {
 		const struct mesh_record *h = recset_by_key(n->rs, w.key[i]);
-		if (h != NULL)
+		if (h != NULL && h->expires > node_unix(n))
 			node_send_msg(n, p, out, record_msg(h, out));
 	}
 }

@@ -22,19 +22,21 @@ path_of(char *out, size_t len, const char *dir, const char *file)
 	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
 }
 
-/* As root (meshctl init by an admin), give a new file the owner and group
- * of the state directory, which the package makes mesh:mesh: otherwise
- * meshd, running as that user, could not read the 0600 keys. */
+/* atomic_write, and as root (meshctl init by an admin) the new file gets
+ * the owner and group of the state directory, which the package makes
+ * mesh:mesh: otherwise meshd, running as that user, could not read the
+ * 0600 keys.  Set on the open file (atomic_write_owned), never by path. */
 static int
-own_like_dir(const char *dir, const char *path)
+write_owned(const char *dir, const char *path, const void *data, size_t len,
+    mode_t mode)
 {
-	struct stat st;
+	uid_t uid;
+	gid_t gid;
+	int rc;
 
-	if (geteuid() != 0)
-		return 0;
-	if (stat(dir, &st) < 0 || chown(path, st.st_uid, st.st_gid) < 0)
-		return -errno;
-	return 0;
+	if ((rc = atomic_owner_like_dir(dir, &uid, &gid)) < 0)
+		return rc;
+	return atomic_write_owned(path, data, len, mode, uid, gid);
 }
 
 /* Write 32 bytes as one base64 line. */
@@ -42,6 +44,7 @@ static int
 write_b64(const char *dir, const char *file, const uint8_t bin[32], mode_t mode)
 {
 	char path[4096], *line;
+	size_t n;
 	int rc;
 
 	if ((rc = path_of(path, sizeof(path), dir, file)) < 0)
@@ -50,11 +53,10 @@ write_b64(const char *dir, const char *file, const uint8_t bin[32], mode_t mode)
 	if (line == NULL)
 		return -ENOMEM;
 	sodium_bin2base64(line, B64_32, bin, 32, B64_VARIANT);
-	strcat(line, "\n");
-	rc = atomic_write(path, line, strlen(line), mode);
+	n = B64_32 - 1;
+	line[n++] = '\n';
+	rc = write_owned(dir, path, line, n, mode);
 	sodium_free(line);
-	if (rc == 0)
-		rc = own_like_dir(dir, path);
 	return rc;
 }
 
@@ -142,10 +144,9 @@ write_name(const char *dir, const char *name)
 	for (char *c = line; *c; c++)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c - 'A' + 'a');
-	if ((rc = path_of(path, sizeof(path), dir, "node.name")) < 0 ||
-	    (rc = atomic_write(path, line, strlen(line), 0644)) < 0)
+	if ((rc = path_of(path, sizeof(path), dir, "node.name")) < 0)
 		return rc;
-	return own_like_dir(dir, path);
+	return write_owned(dir, path, line, strlen(line), 0644);
 }
 
 /* A new Ed25519 key pair: the public half to pub, then the seed to key

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -40,6 +41,8 @@ struct invite_ent {
 /* All of it in one sodium_malloc block: secrets never in ordinary heap. */
 struct invite_store {
 	char path[4096];
+	uid_t uid;			/* the file's owner, -1: as created */
+	gid_t gid;
 	size_t n;
 	struct invite_ent ent[INVITE_MAX];
 };
@@ -241,7 +244,7 @@ store_save(const struct invite_store *st)
 		mesh_put_le64(w->used_at, e->used_at);
 		memcpy(w->used_by, e->used_by, MESH_KEY_LEN);
 	}
-	rc = atomic_write(st->path, b, len, 0600);
+	rc = atomic_write_owned(st->path, b, len, 0600, st->uid, st->gid);
 	sodium_free(b);
 	return rc;
 }
@@ -291,11 +294,13 @@ invite_store_open(const char *path, struct invite_store **out)
 	if ((st = sodium_malloc(sizeof(*st))) == NULL)
 		return -ENOMEM;
 	memset(st, 0, sizeof(*st));
-	if (strlen(path) >= sizeof(st->path)) {
+	st->uid = (uid_t)-1;
+	st->gid = (gid_t)-1;
+	if ((size_t)snprintf(st->path, sizeof(st->path), "%s", path) >=
+	    sizeof(st->path)) {
 		rc = -ENAMETOOLONG;
 		goto out;
 	}
-	strcpy(st->path, path);
 	if ((b = sodium_malloc(max)) == NULL) {
 		rc = -ENOMEM;
 		goto out;
@@ -314,6 +319,13 @@ out:
 	else
 		*out = st;
 	return rc;
+}
+
+void
+invite_store_set_owner(struct invite_store *st, uid_t uid, gid_t gid)
+{
+	st->uid = uid;
+	st->gid = gid;
 }
 
 void
@@ -353,11 +365,10 @@ invite_create(struct invite_store *st, const char *name, const char *host,
 {
 	struct invite_token *t;
 	struct invite_ent *e;
-	size_t nl = strlen(name);
+	size_t nl = strlen(name), hl = strlen(host);
 	int rc;
 
-	if (!mesh_label_valid(name, nl, NULL) ||
-	    !host_ok(host, strlen(host)))
+	if (!mesh_label_valid(name, nl, NULL) || !host_ok(host, hl))
 		return -EINVAL;
 	if ((t = sodium_malloc(sizeof(*t))) == NULL)
 		return -ENOMEM;
@@ -365,7 +376,8 @@ invite_create(struct invite_store *st, const char *name, const char *host,
 	for (size_t i = 0; i < nl; i++)
 		t->name[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
 		    name[i] - 'A' + 'a' : name[i]);
-	strcpy(t->host, host);
+	/* host_ok() bounds hl by MESH_INVITE_HOST_MAX; memset put the NUL. */
+	memcpy(t->host, host, hl);
 	t->expires = lifetime > UINT64_MAX - now ? UINT64_MAX : now + lifetime;
 	cert_net_id(ca_pk, t->net_id);
 	memcpy(t->member_pk, member_pk, MESH_KEY_LEN);
@@ -384,7 +396,7 @@ invite_create(struct invite_store *st, const char *name, const char *host,
 	}
 	e = &st->ent[st->n++];
 	memset(e, 0, sizeof(*e));
-	strcpy(e->name, t->name);
+	memcpy(e->name, t->name, nl + 1);
 	memcpy(e->secret, t->secret, sizeof(e->secret));
 	e->expires = t->expires;
 	if ((rc = store_save(st)) < 0) {

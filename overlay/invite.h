@@ -30,6 +30,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cert.h"
 #include "mesh/nss_wire.h"
@@ -76,6 +77,9 @@ struct invite_store;
  * is not guessed at: move it away to start over). */
 int invite_store_open(const char *path, struct invite_store **out);
 void invite_store_free(struct invite_store *st);
+/* Every later save gives the file uid:gid, on the open file before the
+ * rename (atomic_write_owned); -1 leaves it as created (the default). */
+void invite_store_set_owner(struct invite_store *st, uid_t uid, gid_t gid);
 size_t invite_store_count(const struct invite_store *st);
 
 /* Make an invite for name, valid for lifetime seconds, to be redeemed at

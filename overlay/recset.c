@@ -3,10 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sodium.h>
 
-#include "common/atomic.h"
 #include "common/name.h"
 #include "recset.h"
 
@@ -15,10 +13,12 @@
 #define HDR_VERSION	1
 #define REVS_MAX	65536	/* in a file: bounds what load reads */
 
-/* One held record.  `dead` marks it during a sweep (expire, revoke). */
+/* One held record.  `dead` marks it during a sweep (expire, revoke);
+ * `stale`: past its expiry, kept as the last word on its member. */
 struct held {
 	struct mesh_record rec;
 	bool dead;
+	bool stale;
 };
 
 /* Two sorted arrays of pointers to the same held records: by node key and
@@ -189,11 +189,11 @@ grow(struct recset *s)
 /* The decision, without counting. */
 static enum vr
 add_one(struct recset *s, const struct mesh_record *r, uint64_t now,
-    bool *displaced)
+    bool stale_ok, bool *displaced)
 {
 	struct held *h, *rival = NULL;
 	size_t ki, ni;
-	bool kfound, nfound;
+	bool kfound, nfound, stale = false;
 	enum vr v;
 
 	*displaced = false;
@@ -210,8 +210,18 @@ add_one(struct recset *s, const struct mesh_record *r, uint64_t now,
 	} else if (s->n >= s->max) {
 		return VR_FULL;
 	}
-	if ((v = record_verify(r, s->ca_pk, &s->revs, now)) != VR_OK)
+	if (stale_ok && now >= r->expires &&
+	    now - r->expires < RECSET_STALE_MAX) {
+		/* Everything as of a moment before its expiry, and the
+		 * certificate as of now. */
+		if ((v = record_verify(r, s->ca_pk, &s->revs,
+		    r->expires - 1)) != VR_OK ||
+		    (v = cert_verify(&r->cert, s->ca_pk, now)) != VR_OK)
+			return v;
+		stale = true;
+	} else if ((v = record_verify(r, s->ca_pk, &s->revs, now)) != VR_OK) {
 		return v;
+	}
 	ni = find_name(s, r->cert.name, &nfound);
 	if (nfound && s->by_name[ni] != (kfound ? s->by_key[ki] : NULL)) {
 		rival = s->by_name[ni];
@@ -223,6 +233,7 @@ add_one(struct recset *s, const struct mesh_record *r, uint64_t now,
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return VR_FULL;
 	h->rec = *r;
+	h->stale = stale;
 	if (rival != NULL) {
 		bool f;
 		drop_at(s, find_key(s, rival->rec.cert.node_pk, &f));
@@ -247,7 +258,7 @@ enum vr
 recset_add(struct recset *s, const struct mesh_record *r, uint64_t now)
 {
 	bool displaced;
-	enum vr v = add_one(s, r, now, &displaced);
+	enum vr v = add_one(s, r, now, false, &displaced);
 
 	if (v == VR_OK)
 		s->ctr.accepted++;
@@ -329,9 +340,15 @@ recset_expire(struct recset *s, uint64_t now)
 	size_t gone;
 
 	for (size_t i = 0; i < s->n; i++) {
-		const struct mesh_record *r = &s->by_key[i]->rec;
-		s->by_key[i]->dead = now >= r->expires ||
-		    now >= r->cert.not_after;
+		struct held *h = s->by_key[i];
+		const struct mesh_record *r = &h->rec;
+		h->dead = now >= r->cert.not_after ||
+		    (now >= r->expires && now - r->expires >= RECSET_STALE_MAX);
+		if (!h->dead && !h->stale && now >= r->expires) {
+			h->stale = true;
+			s->ctr.staled++;
+			s->gen++;
+		}
 	}
 	gone = sweep(s);
 	s->ctr.expired += gone;
@@ -350,6 +367,24 @@ const struct mesh_record *
 recset_at(const struct recset *s, size_t i)
 {
 	return i < s->n ? &s->by_key[i]->rec : NULL;
+}
+
+const struct mesh_record *
+recset_at_name(const struct recset *s, size_t i)
+{
+	return i < s->n ? &s->by_name[i]->rec : NULL;
+}
+
+bool
+recset_stale_at(const struct recset *s, size_t i)
+{
+	return i < s->n && s->by_key[i]->stale;
+}
+
+bool
+recset_stale_at_name(const struct recset *s, size_t i)
+{
+	return i < s->n && s->by_name[i]->stale;
 }
 
 const struct mesh_record *
@@ -394,91 +429,6 @@ uint64_t
 recset_generation(const struct recset *s)
 {
 	return s->gen;
-}
-
-size_t
-recset_export(const struct recset *s, struct store_rec *out, size_t max,
-    uint32_t ttl)
-{
-	size_t n = s->n < max ? s->n : max;
-
-	for (size_t i = 0; i < n; i++) {
-		const struct mesh_record *r = &s->by_name[i]->rec;
-		struct store_rec *o = &out[i];
-		int len;
-
-		memset(o, 0, sizeof(*o));
-		/* A label is at most 63 bytes: "label.mesh" always fits. */
-		len = snprintf(o->name, sizeof(o->name), "%s.%s",
-		    r->cert.name, MESH_SUFFIX);
-		o->name_len = (uint16_t)len;
-		o->n6 = 1;
-		memcpy(o->addr6[0], r->addr, 16);
-		o->ttl = ttl;
-		o->source = SRC_PEER;
-	}
-	return n;
-}
-
-size_t
-recset_digest(const struct recset *s, uint8_t *out, size_t max_ents)
-{
-	size_t n = s->n < max_ents ? s->n : max_ents;
-
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *e = out + i * RECSET_DIGEST_ENT_LEN;
-		memcpy(e, s->by_key[i]->rec.cert.node_pk, MESH_KEY_LEN);
-		mesh_put_le64(e + MESH_KEY_LEN, s->by_key[i]->rec.seq);
-	}
-	return n;
-}
-
-void
-recset_digest_hash(const struct recset *s, uint8_t out[static 32])
-{
-	static const char domain[] = "nss-mesh digest v1";
-	crypto_generichash_state st;
-	uint8_t e[RECSET_DIGEST_ENT_LEN];
-
-	crypto_generichash_init(&st, NULL, 0, 32);
-	crypto_generichash_update(&st, (const uint8_t *)domain,
-	    sizeof(domain) - 1);
-	for (size_t i = 0; i < s->n; i++) {
-		memcpy(e, s->by_key[i]->rec.cert.node_pk, MESH_KEY_LEN);
-		mesh_put_le64(e + MESH_KEY_LEN, s->by_key[i]->rec.seq);
-		crypto_generichash_update(&st, e, sizeof(e));
-	}
-	crypto_generichash_final(&st, out, 32);
-}
-
-size_t
-recset_newer(const struct recset *s, const uint8_t *peer, size_t peer_n,
-    const struct mesh_record **out, size_t max)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < s->n && o < max; i++) {
-		const struct mesh_record *r = &s->by_key[i]->rec;
-		size_t lo = 0, hi = peer_n;
-		bool lacks = true;
-
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			const uint8_t *e = peer + mid * RECSET_DIGEST_ENT_LEN;
-			int c = memcmp(e, r->cert.node_pk, MESH_KEY_LEN);
-			if (c == 0) {
-				lacks = mesh_get_le64(e + MESH_KEY_LEN) < r->seq;
-				break;
-			}
-			if (c < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lacks)
-			out[o++] = r;
-	}
-	return o;
 }
 
 int
@@ -570,53 +520,19 @@ recset_parse(struct recset *s, const uint8_t *buf, size_t len, uint64_t now,
 			continue;
 		v = record_decode(f, FRAME_LEN, &r);
 		if (v == VR_OK)
-			v = add_one(s, &r, now, &displaced);
-		if (v == VR_OK)
+			v = add_one(s, &r, now, true, &displaced);
+		if (v == VR_OK) {
 			rep->kept++;
+			rep->stale += now >= r.expires;
+		}
 		else
 			report_drop(rep, v);
 	}
 	return 0;
 }
 
-int
-recset_save(const struct recset *s, const char *path)
+size_t
+recset_file_max(const struct recset *s)
 {
-	uint8_t *buf;
-	size_t len;
-	int rc;
-
-	if ((rc = recset_serialize(s, &buf, &len)) < 0)
-		return rc;
-	rc = atomic_write(path, buf, len, 0644);
-	free(buf);
-	return rc;
-}
-
-int
-recset_load(struct recset *s, const char *path, uint64_t now,
-    struct recset_load_report *rep)
-{
-	size_t max = RECSET_HDR_LEN + (s->max + REVS_MAX) * FRAME_LEN;
-	struct stat st;
-	uint8_t *buf;
-	ssize_t n;
-	int rc;
-
-	if (rep != NULL)
-		memset(rep, 0, sizeof(*rep));
-	if (stat(path, &st) < 0)
-		return -errno;
-	if ((size_t)st.st_size > max)
-		return -EFBIG;
-	/* One byte more than the size, so a file that grew is noticed. */
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
-		return -ENOMEM;
-	n = read_small_file(path, buf, (size_t)st.st_size + 1);
-	if (n < 0)
-		rc = (int)n;
-	else
-		rc = recset_parse(s, buf, (size_t)n, now, rep);
-	free(buf);
-	return rc;
+	return RECSET_HDR_LEN + (s->max + REVS_MAX) * FRAME_LEN;
 }

@@ -18,10 +18,18 @@
  * is dropped when held (counted as displaced) and refused when it comes
  * later (VR_NAMECLASH).  Revoke the old certificate to make it final.
  *
- * Held records leave when they expire (recset_expire: record expiry or
- * certificate end) or when a revocation covering them arrives.
+ * Stale records (RFC 8767's idea for DNS): a held record past its expiry
+ * stays, marked stale, for RECSET_STALE_MAX more, as the last word on its
+ * member: where to look for it after a night off, and the address to
+ * answer with meanwhile.  A saved record loads as stale when only its
+ * record expiry has passed (everything else verifies as of a moment
+ * before it, and the certificate as of now).  Any newer record replaces a
+ * stale one; a stale record never travels (gossip skips it), since no
+ * peer would take it.  Held records leave when their certificate ends,
+ * when they have been stale for RECSET_STALE_MAX (recset_expire), or
+ * when a revocation covering them arrives.
  *
- * Persistence (recset_save/recset_load): a 32-byte header, then frames of
+ * Persistence (recset_save/recset_load in agent/records.h): a 32-byte header, then frames of
  * exactly RECORD_WIRE_LEN bytes, each one object in its wire form
  * (revocations zero-padded), written with atomic_write.  Fixed frames mean
  * a damaged byte costs only its own frame: on load every object is
@@ -39,20 +47,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-#include "agent/store.h"
 #include "cert.h"
 #include "record.h"
 
 #define RECSET_MAX_DEFAULT	16384
 #define RECSET_FILE		"records"	/* in the state directory */
 #define RECSET_HDR_LEN		32
-#define RECSET_DIGEST_ENT_LEN	40		/* node key || seq LE */
+#define RECSET_STALE_MAX	(7 * 86400)	/* s a stale record is kept */
 
 struct recset_counters {
 	uint64_t accepted;		/* records kept (new or newer) */
 	uint64_t rejected[VR_MAX];	/* records refused, by reason */
 	uint64_t expired;		/* held records dropped at expiry */
+	uint64_t staled;		/* held records that went stale */
 	uint64_t revoked;		/* held records dropped by revocation */
 	uint64_t displaced;		/* held records that lost their name */
 	uint64_t revocations;		/* revocations accepted (new) */
@@ -62,6 +71,7 @@ struct recset_counters {
 struct recset_load_report {
 	size_t kept;			/* records now held from the file */
 	size_t revocations;		/* revocations held from the file */
+	size_t stale;			/* kept, but past their expiry */
 	size_t expired;			/* dropped: expired since the save */
 	size_t bad;			/* dropped: anything else */
 	size_t why[VR_MAX];		/* expired + bad, by reason */
@@ -86,12 +96,19 @@ enum vr recset_add_wire(struct recset *s, const uint8_t *buf, size_t len,
 enum vr recset_revoke(struct recset *s, const struct mesh_revocation *rv,
     uint64_t now);
 
-/* Drop records (and revocations) past their end; how many records went. */
+/* Mark records past their expiry stale; drop those whose certificate ended
+ * or that have been stale for RECSET_STALE_MAX, and revocations past their
+ * end.  How many records went. */
 size_t recset_expire(struct recset *s, uint64_t now);
 
 size_t recset_count(const struct recset *s);
 /* In node key order; i < recset_count(). */
 const struct mesh_record *recset_at(const struct recset *s, size_t i);
+/* Is the i-th record (key order, or name order) stale? */
+bool recset_stale_at(const struct recset *s, size_t i);
+bool recset_stale_at_name(const struct recset *s, size_t i);
+/* In name order; i < recset_count(). */
+const struct mesh_record *recset_at_name(const struct recset *s, size_t i);
 const struct mesh_record *recset_by_key(const struct recset *s,
     const uint8_t pk[static MESH_KEY_LEN]);
 /* name: one label, any case. */
@@ -103,23 +120,6 @@ const struct recset_counters *recset_counters(const struct recset *s);
  * export again when it differs from the value last seen. */
 uint64_t recset_generation(const struct recset *s);
 
-/* Fill out[0..max) with one entry per held record, in name order, for
- * store_replace(SRC_PEER, ...): "label.mesh" -> the overlay address.
- * Returns how many were filled (at most max). */
-size_t recset_export(const struct recset *s, struct store_rec *out,
-    size_t max, uint32_t ttl);
-
-/*
- * Anti-entropy.  A digest is one RECSET_DIGEST_ENT_LEN entry per held
- * record (node key, then seq little-endian), sorted by key; the digest
- * hash is BLAKE2b-256 over it, so two peers compare 32 bytes first and
- * trade digests only when those differ.  recset_newer() lists the held
- * records that a peer's digest lacks or holds with a lower seq.
- */
-size_t recset_digest(const struct recset *s, uint8_t *out, size_t max_ents);
-void recset_digest_hash(const struct recset *s, uint8_t out[static 32]);
-size_t recset_newer(const struct recset *s, const uint8_t *peer_digest,
-    size_t peer_n, const struct mesh_record **out, size_t max);
 
 /* Whole set in the file format above, malloc'd into *buf.  0 or -ENOMEM. */
 int recset_serialize(const struct recset *s, uint8_t **buf, size_t *len);
@@ -128,12 +128,8 @@ int recset_serialize(const struct recset *s, uint8_t **buf, size_t *len);
 int recset_parse(struct recset *s, const uint8_t *buf, size_t len,
     uint64_t now, struct recset_load_report *rep);
 
-/* Write the set to path atomically (mode 0644: records are public).
- * 0 or -errno; on failure the old file and the set are unchanged. */
-int recset_save(const struct recset *s, const char *path);
-/* Read path into the set.  0, -ENOENT when there is no file yet, -EINVAL
- * for a file that is not a record set of this network, other -errno. */
-int recset_load(struct recset *s, const char *path, uint64_t now,
-    struct recset_load_report *rep);
+/* The largest file recset_parse() takes for this set: what a loader
+ * should read at most (agent/records.c does the file I/O). */
+size_t recset_file_max(const struct recset *s);
 
 #endif

@@ -45,6 +45,7 @@ export PATH=$top:$PATH			# meshd and meshctl from the build
 cat > "$tmp/meshd.conf" <<CONF
 # meshd.conf for the demo (see meshd.conf(5))
 state_dir = $tmp/state
+user = root
 host printer = 192.0.2.20
 host nas     = 192.0.2.30 2001:db8::30
 host web     = 127.0.0.1

@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,7 +66,7 @@ static void
 hex(const uint8_t *p, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", p[i]);
+		snprintf(out + 2 * i, 3, "%02x", p[i]);
 }
 
 START_TEST(pinned_vectors)

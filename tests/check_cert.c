@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -101,7 +102,7 @@ START_TEST(tampered_fields)
 	key_new(&m);
 	cert_issue(&c, ca.sk, "alpha", n.pk, NOW, DAY);
 	t = c;
-	strcpy(t.name, "beta");
+	snprintf(t.name, sizeof(t.name), "beta");
 	ck_assert_int_eq(cert_verify(&t, ca.pk, NOW), VR_SIG);
 	t = c;
 	memcpy(t.node_pk, m.pk, 32);

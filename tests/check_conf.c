@@ -24,6 +24,8 @@ START_TEST(defaults)
 	ck_assert_int_eq(c.log_level, LOG_LVL_INFO);
 	ck_assert_uint_eq(c.ttl, 60);
 	ck_assert_uint_eq(c.dead_after, 5);
+	ck_assert_str_eq(c.user, "mesh");
+	ck_assert(!c.user_set);
 	ck_assert_uint_eq(c.nhosts, 0);
 	ck_assert_int_eq(parse(""), 0);
 	ck_assert_uint_eq(c.ttl, 60);
@@ -91,6 +93,11 @@ START_TEST(every_level_and_ttl)
 	ck_assert_uint_eq(c.dead_after, 2);
 	ck_assert_int_eq(parse("dead_after=3600 # an hour\n"), 0);
 	ck_assert_uint_eq(c.dead_after, 3600);
+	ck_assert_int_eq(parse("user = root\n"), 0);
+	ck_assert_str_eq(c.user, "root");
+	ck_assert(c.user_set);
+	ck_assert_int_eq(parse("user=_mesh-d.1 # a comment\n"), 0);
+	ck_assert_str_eq(c.user, "_mesh-d.1");
 	/* The last setting wins. */
 	ck_assert_int_eq(parse("state_dir = /a\nstate_dir = /b\n"), 0);
 	ck_assert_str_eq(c.state_dir, "/b");

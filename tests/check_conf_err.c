@@ -208,6 +208,17 @@ START_TEST(err_dead_after)
 }
 END_TEST
 
+START_TEST(err_user)
+{
+	bad("user = \n", 1, "'user' needs a value");
+	bad("user = -mesh\n", 1, "user must be a user name");
+	bad("user = me sh\n", 1, "user must be a user name");
+	bad("user = mesh/x\n", 1, "user must be a user name");
+	bad("user = abcdefghijklmnopqrstuvwxyz0123456\n", 1,
+	    "at most 32 characters");
+}
+END_TEST
+
 TCase *
 conf_errors_tcase(void)
 {
@@ -228,5 +239,6 @@ conf_errors_tcase(void)
 	tcase_add_test(tc, err_log_level);
 	tcase_add_test(tc, err_ttl);
 	tcase_add_test(tc, err_dead_after);
+	tcase_add_test(tc, err_user);
 	return tc;
 }

@@ -288,8 +288,8 @@ START_TEST(token_roundtrip)
 	/* The smallest. */
 	memset(t.host, 0, sizeof(t.host));
 	memset(t.name, 0, sizeof(t.name));
-	strcpy(t.host, "h");
-	strcpy(t.name, "n");
+	snprintf(t.host, sizeof(t.host), "h");
+	snprintf(t.name, sizeof(t.name), "n");
 	len = invite_token_encode(&t, text, sizeof(text));
 	ck_assert_int_gt(len, 0);
 	ck_assert_int_eq(invite_token_decode(text, &d, NULL), 0);
@@ -298,7 +298,7 @@ START_TEST(token_roundtrip)
 	for (int i = 6; i < len; i++)
 		ck_assert(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
 		    "vwxyz0123456789-_", text[i]) != NULL);
-	strcpy(t.name, "Upper");
+	snprintf(t.name, sizeof(t.name), "Upper");
 	ck_assert_int_eq(invite_token_encode(&t, text, sizeof(text)), -EINVAL);
 }
 END_TEST
@@ -322,18 +322,18 @@ START_TEST(garbage_tokens)
 		ck_assert_ptr_nonnull(why);
 	}
 	memset(&t, 0, sizeof(t));
-	strcpy(t.host, "example.org:655");
-	strcpy(t.name, "laptop");
+	snprintf(t.host, sizeof(t.host), "example.org:655");
+	snprintf(t.name, sizeof(t.name), "laptop");
 	t.secret[0] = 7;
 	len = invite_token_encode(&t, text, sizeof(text));
 	ck_assert_int_gt(len, 0);
 	/* Any one character changed, dropped, or added: refused. */
 	for (int i = 0; i < len; i++) {
-		strcpy(mod, text);
+		snprintf(mod, sizeof(mod), "%s", text);
 		mod[i] = mod[i] == 'A' ? 'B' : 'A';
 		ck_assert_msg(invite_token_decode(mod, &d, &why) == -EINVAL,
 		    "changed char %d accepted", i);
-		strcpy(mod, text);
+		snprintf(mod, sizeof(mod), "%s", text);
 		memmove(mod + i, mod + i + 1, (size_t)(len - i));
 		ck_assert_msg(invite_token_decode(mod, &d, &why) == -EINVAL,
 		    "dropped char %d accepted", i);
@@ -347,7 +347,7 @@ START_TEST(garbage_tokens)
 		uint8_t rnd[120];
 		size_t n = 1 + randombytes_uniform(sizeof(rnd));
 		randombytes_buf(rnd, n);
-		strcpy(mod, MESH_INVITE_PREFIX);
+		snprintf(mod, sizeof(mod), "%s", MESH_INVITE_PREFIX);
 		sodium_bin2base64(mod + 6, sizeof(mod) - 6, rnd, n,
 		    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 		ck_assert_int_eq(invite_token_decode(mod, &d, &why), -EINVAL);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,7 +182,7 @@ START_TEST(join_req_roundtrip_and_refused)
 	size_t n;
 
 	memset(&r, 0, sizeof(r));
-	strcpy(r.name, "laptop-2");
+	snprintf(r.name, sizeof(r.name), "laptop-2");
 	memset(r.proof, 0xab, sizeof(r.proof));
 	n = msg_join_req_encode(&r, buf);
 	ck_assert_uint_eq(n, 2 + INVITE_PROOF_LEN + 8);

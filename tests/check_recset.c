@@ -16,6 +16,7 @@
 
 #include "common/atomic.h"
 #include "overlay/recset.h"
+#include "agent/records.h"
 #include "records_fixture.h"
 
 static struct key ca;
@@ -157,10 +158,73 @@ START_TEST(expiry_drops)
 	ck_assert_uint_eq(recset_expire(s, NOW + 3599), 0);
 	ck_assert_uint_eq(recset_expire(s, NOW + 3600), 1);
 	ck_assert_ptr_null(recset_by_name(s, "beta"));
-	ck_assert_uint_eq(recset_expire(s, NOW + DAY), 1);
+	/* alpha's record ends: stale, still held, for RECSET_STALE_MAX. */
+	ck_assert_uint_eq(recset_expire(s, NOW + DAY), 0);
+	ck_assert_uint_eq(recset_count(s), 1);
+	ck_assert(recset_stale_at(s, 0));
+	ck_assert_uint_eq(recset_counters(s)->staled, 1);
+	ck_assert_uint_eq(recset_expire(s, NOW + DAY + RECSET_STALE_MAX - 1), 0);
+	ck_assert_uint_eq(recset_expire(s, NOW + DAY + RECSET_STALE_MAX), 1);
 	ck_assert_uint_eq(recset_count(s), 0);
 	ck_assert_uint_eq(recset_counters(s)->expired, 2);
 	recset_free(s);
+}
+END_TEST
+
+/* A night off: saved records load as stale, answer, never travel as
+ * fresh, and give way to any newer record. */
+START_TEST(stale_records)
+{
+	struct recset *s = recset_new(ca.pk, 0), *t = recset_new(ca.pk, 0);
+	struct recset_load_report rep;
+	struct key a, b;
+	struct mesh_record ra, rb, ra2;
+	struct mesh_cert c;
+	uint8_t *buf;
+	size_t len;
+	uint64_t later = NOW + DAY + 3600;	/* past the records' end */
+
+	key_new(&a);
+	key_new(&b);
+	record_for(&ra, &ca, &a, "alpha", 1);
+	cert_issue(&c, ca.sk, "beta", b.pk, NOW, DAY + 60);	/* cert ends too */
+	ck_assert_int_eq(record_make(&rb, &c, ca.pk, b.sk, NULL, 0, 1,
+	    NOW + DAY), VR_OK);
+	ck_assert_int_eq(recset_add(s, &ra, NOW), VR_OK);
+	ck_assert_int_eq(recset_add(s, &rb, NOW), VR_OK);
+	ck_assert_int_eq(recset_serialize(s, &buf, &len), 0);
+	ck_assert_int_eq(recset_parse(t, buf, len, later, &rep), 0);
+	free(buf);
+	ck_assert_uint_eq(rep.kept, 1);		/* alpha, stale */
+	ck_assert_uint_eq(rep.stale, 1);
+	ck_assert_uint_eq(rep.expired, 1);	/* beta: its certificate ended */
+	ck_assert_ptr_nonnull(recset_by_name(t, "alpha"));
+	ck_assert(recset_stale_at(t, 0));
+	ck_assert(recset_stale_at_name(t, 0));
+	ck_assert_ptr_null(recset_by_name(t, "beta"));
+	/* The same expired record from the network is refused. */
+	ck_assert_int_eq(recset_add(t, &ra, later), VR_DUP);
+	recset_free(s);
+	s = recset_new(ca.pk, 0);
+	ck_assert_int_eq(recset_add(s, &ra, later), VR_EXPIRED);
+	/* A fresh record replaces the stale one. */
+	ck_assert_int_eq(record_make(&ra2, &ra.cert, ca.pk, a.sk, NULL, 0, 2,
+	    later + DAY), VR_OK);
+	ck_assert_int_eq(recset_add(t, &ra2, later), VR_OK);
+	ck_assert_uint_eq(recset_count(t), 1);
+	ck_assert(!recset_stale_at(t, 0));
+	ck_assert_uint_eq(recset_by_key(t, a.pk)->seq, 2);
+	/* Too old to load even as stale. */
+	ck_assert_int_eq(recset_serialize(t, &buf, &len), 0);
+	recset_free(s);
+	s = recset_new(ca.pk, 0);
+	ck_assert_int_eq(recset_parse(s, buf, len,
+	    later + DAY + RECSET_STALE_MAX, &rep), 0);
+	free(buf);
+	ck_assert_uint_eq(rep.kept, 0);
+	ck_assert_uint_eq(rep.expired, 1);
+	recset_free(s);
+	recset_free(t);
 }
 END_TEST
 
@@ -317,56 +381,6 @@ START_TEST(export_for_store)
 }
 END_TEST
 
-START_TEST(digest)
-{
-	struct recset *s1 = recset_new(ca.pk, 0), *s2 = recset_new(ca.pk, 0);
-	struct key k[3];
-	struct mesh_record r[3], r1b;
-	uint8_t h1[32], h2[32], dg[3 * RECSET_DIGEST_ENT_LEN];
-	const struct mesh_record *newer[3];
-	size_t n;
-
-	for (int i = 0; i < 3; i++) {
-		char name[16];
-		key_new(&k[i]);
-		snprintf(name, sizeof(name), "d%d", i);
-		record_for(&r[i], &ca, &k[i], name, 5);
-	}
-	for (int i = 0; i < 3; i++) {
-		recset_add(s1, &r[i], NOW);
-		recset_add(s2, &r[2 - i], NOW);
-	}
-	recset_digest_hash(s1, h1);
-	recset_digest_hash(s2, h2);
-	ck_assert_mem_eq(h1, h2, 32);	/* insertion order does not matter */
-	ck_assert_uint_eq(recset_digest(s2, dg, 3), 3);
-	ck_assert_uint_eq(recset_newer(s1, dg, 3, newer, 3), 0);
-
-	/* s1 learns a newer record for d1: its hash differs, and it offers
-	 * exactly that record to s2. */
-	record_for(&r1b, &ca, &k[1], "d1", 6);
-	ck_assert_int_eq(recset_add(s1, &r1b, NOW), VR_OK);
-	recset_digest_hash(s1, h1);
-	ck_assert(memcmp(h1, h2, 32) != 0);
-	n = recset_newer(s1, dg, 3, newer, 3);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_mem_eq(newer[0]->cert.node_pk, k[1].pk, 32);
-	/* Against an empty digest, everything is newer; max is honoured. */
-	ck_assert_uint_eq(recset_newer(s1, dg, 0, newer, 3), 3);
-	ck_assert_uint_eq(recset_newer(s1, dg, 0, newer, 2), 2);
-	/* The digest is key || seq LE. */
-	ck_assert_uint_eq(recset_digest(s1, dg, 3), 3);
-	for (int i = 0; i < 3; i++) {
-		const uint8_t *e = dg + i * RECSET_DIGEST_ENT_LEN;
-		const struct mesh_record *h = recset_by_key(s1, e);
-		ck_assert_ptr_nonnull(h);
-		ck_assert_uint_eq(mesh_get_le64(e + 32), h->seq);
-	}
-	recset_free(s1);
-	recset_free(s2);
-}
-END_TEST
-
 /* A set of n records plus one revoked record and its revocation. */
 static struct recset *
 sample_set(size_t n)
@@ -427,10 +441,17 @@ START_TEST(persist_roundtrip)
 	ck_assert(same_records(s, t));
 	/* Loading does not count as network input. */
 	ck_assert_uint_eq(recset_counters(t)->accepted, 0);
-	/* Loaded later, records that expired meanwhile go, and say so. */
+	/* Loaded later, records that expired meanwhile are kept stale, and
+	 * go once they have been stale too long; the report says so. */
 	recset_free(t);
 	t = recset_new(ca.pk, 0);
 	ck_assert_int_eq(recset_load(t, path, NOW + DAY, &rep), 0);
+	ck_assert_uint_eq(rep.kept, 5);
+	ck_assert_uint_eq(rep.stale, 5);
+	recset_free(t);
+	t = recset_new(ca.pk, 0);
+	ck_assert_int_eq(recset_load(t, path, NOW + DAY + RECSET_STALE_MAX,
+	    &rep), 0);
 	ck_assert_uint_eq(rep.kept, 0);
 	ck_assert_uint_eq(rep.expired, 5);
 	ck_assert_uint_eq(rep.why[VR_EXPIRED], 5);
@@ -535,18 +556,19 @@ START_TEST(persist_truncated)
 END_TEST
 
 /* Save s2 over a file holding s1 where the write must fail; the error is
- * returned and s1 is still there to load. */
+ * returned and s1 is still there to load.  break_it must make the failure
+ * certain, and asserts that it did: a setup that silently did nothing
+ * (chmod as root, a mount that failed) would let a working save pass. */
 static void
 expect_failed_save(const char *path, struct recset *s1, struct recset *s2,
-    int (*break_it)(const char *), void (*fix_it)(const char *))
+    void (*break_it)(const char *), void (*fix_it)(const char *))
 {
 	struct recset_load_report rep;
 	struct recset *t;
 	int rc;
 
 	ck_assert_int_eq(recset_save(s1, path), 0);
-	if (break_it(path) < 0)
-		return;
+	break_it(path);
 	rc = recset_save(s2, path);
 	fix_it(path);
 	ck_assert_msg(rc < 0, "save succeeded where it must fail");
@@ -558,14 +580,16 @@ expect_failed_save(const char *path, struct recset *s1, struct recset *s2,
 }
 
 /* RLIMIT_FSIZE: works for root and others alike, without mounts. */
-static int
+static void
 fsize_break(const char *path)
 {
-	struct rlimit rl = { 1024, RLIM_INFINITY };
+	struct rlimit rl = { 1024, RLIM_INFINITY }, got;
 
 	(void)path;
 	signal(SIGXFSZ, SIG_IGN);
-	return setrlimit(RLIMIT_FSIZE, &rl);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &got), 0);
+	ck_assert_uint_eq(got.rlim_cur, 1024);
 }
 
 static void
@@ -591,41 +615,108 @@ START_TEST(failing_write_fsize)
 }
 END_TEST
 
+/* A directory where atomic_write puts its temporary (PATH.tmp.PID, see
+ * common/atomic.c): the open fails with EISDIR for root too, before the
+ * old file is touched. */
+static char tmpname[256];
+
+static void
+tmpdir_break(const char *path)
+{
+	struct stat st;
+
+	snprintf(tmpname, sizeof(tmpname), "%s.tmp.%ld", path,
+	    (long)getpid());
+	ck_assert_int_eq(mkdir(tmpname, 0700), 0);
+	ck_assert_int_eq(stat(tmpname, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+}
+
+static void
+tmpdir_fix(const char *path)
+{
+	(void)path;
+	/* Still there: the failed save did not remove what it did not make. */
+	ck_assert_int_eq(rmdir(tmpname), 0);
+}
+
+START_TEST(failing_write_tmp_is_dir)
+{
+	char dir[64], path[128];
+	struct recset *s1 = sample_set(1), *s2 = sample_set(8);
+
+	scratch(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, RECSET_FILE);
+	expect_failed_save(path, s1, s2, tmpdir_break, tmpdir_fix);
+	recset_free(s1);
+	recset_free(s2);
+	rm_tree(dir);
+}
+END_TEST
+
+/* The target's parent is a regular file: ENOTDIR for root too.  There is
+ * no old set here; the file in the way must be left as it was. */
+START_TEST(failing_write_notdir)
+{
+	char dir[64], file[128], path[192], buf[8];
+	struct recset *s = sample_set(8);
+	struct stat st;
+	int fd;
+
+	scratch(dir, sizeof(dir));
+	snprintf(file, sizeof(file), "%s/plain", dir);
+	snprintf(path, sizeof(path), "%s/%s", file, RECSET_FILE);
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "keep", 4), 4);
+	close(fd);
+	ck_assert_int_eq(stat(file, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(recset_save(s, path), -ENOTDIR);
+	ck_assert_int_eq(read_small_file(file, buf, sizeof(buf)), 4);
+	ck_assert_mem_eq(buf, "keep", 4);
+	recset_free(s);
+	rm_tree(dir);
+}
+END_TEST
+
 /* A full file system: as root, a 16 KiB tmpfs in a private mount
  * namespace (Check runs each test in its own child); otherwise a
- * read-only directory, which root would ignore. */
+ * read-only directory (root would ignore one, so not as root). */
 static char mnt[64];
 
-static int
+static void
 ro_break(const char *path)
 {
 	(void)path;
-	return chmod(mnt, 0555);
+	ck_assert_int_eq(chmod(mnt, 0555), 0);
+	ck_assert_msg(access(mnt, W_OK) < 0 && errno == EACCES,
+	    "%s still writable after chmod 0555", mnt);
 }
 
 static void
 ro_fix(const char *path)
 {
 	(void)path;
-	chmod(mnt, 0755);
+	ck_assert_int_eq(chmod(mnt, 0755), 0);
 }
 
-static int
+static void
 full_break(const char *path)
 {
+	static const char block[512];
 	char fill[256];
+	ssize_t n;
 	int fd;
 
 	snprintf(fill, sizeof(fill), "%s.fill", path);
 	fd = open(fill, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	ck_assert_int_ge(fd, 0);
-	for (;;) {
-		static const char block[512];
-		if (write(fd, block, sizeof(block)) <= 0)
-			break;
-	}
+	while ((n = write(fd, block, sizeof(block))) > 0)
+		;
+	ck_assert_msg(n < 0 && errno == ENOSPC,
+	    "filling %s stopped without ENOSPC", mnt);
 	close(fd);
-	return 0;
 }
 
 static void
@@ -634,7 +725,7 @@ full_fix(const char *path)
 	char fill[256];
 
 	snprintf(fill, sizeof(fill), "%s.fill", path);
-	unlink(fill);
+	ck_assert_int_eq(unlink(fill), 0);
 }
 
 START_TEST(failing_write_fs)
@@ -645,15 +736,13 @@ START_TEST(failing_write_fs)
 	scratch(mnt, sizeof(mnt));
 	snprintf(path, sizeof(path), "%s/%s", mnt, RECSET_FILE);
 	if (geteuid() == 0) {
-		if (unshare(CLONE_NEWNS) < 0 ||
-		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-		    mount("tmpfs", mnt, "tmpfs", 0, "size=16k,mode=0755") < 0) {
-			fprintf(stderr, "failing_write_fs: no tmpfs (%s): "
-			    "skipped\n", strerror(errno));
-		} else {
-			expect_failed_save(path, s1, s2, full_break, full_fix);
-			umount(mnt);
-		}
+		ck_assert_msg(unshare(CLONE_NEWNS) == 0 &&
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+		    mount("tmpfs", mnt, "tmpfs", 0, "size=16k,mode=0755") == 0,
+		    "root but cannot mount a tmpfs on %s: %s", mnt,
+		    strerror(errno));
+		expect_failed_save(path, s1, s2, full_break, full_fix);
+		ck_assert_int_eq(umount(mnt), 0);
 	} else {
 		expect_failed_save(path, s1, s2, ro_break, ro_fix);
 	}
@@ -675,18 +764,20 @@ recset_suite(void)
 	tcase_add_test(tc, sequence);
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, expiry_drops);
+	tcase_add_test(tc, stale_records);
 	tcase_add_test(tc, revocation_drops);
 	tcase_add_test(tc, name_clash);
 	tcase_add_test(tc, renamed);
 	tcase_add_test(tc, capacity);
 	tcase_add_test(tc, export_for_store);
-	tcase_add_test(tc, digest);
 	suite_add_tcase(s, tc);
 	tcase_add_unchecked_fixture(tp, setup, NULL);
 	tcase_add_test(tp, persist_roundtrip);
 	tcase_add_test(tp, persist_tampered);
 	tcase_add_test(tp, persist_truncated);
 	tcase_add_test(tp, failing_write_fsize);
+	tcase_add_test(tp, failing_write_tmp_is_dir);
+	tcase_add_test(tp, failing_write_notdir);
 	tcase_add_test(tp, failing_write_fs);
 	suite_add_tcase(s, tp);
 	return s;

@@ -20,6 +20,7 @@ fi
 rm -rf "$run" && mkdir -p "$run" "$(dirname "$sock")"
 cat > "$run/meshd.conf" <<CONF
 state_dir = $run/state
+user = root
 nss_socket = $sock
 control_socket = $run/ctl.sock
 host dual = 10.0.0.1 10.0.0.2 fd00::1

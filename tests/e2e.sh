@@ -9,7 +9,7 @@
 #   address ever shows up, a .mesh name leaked to DNS.
 . "$top_srcdir/tests/lib.sh"
 need_root
-need_cmd unshare getent dnsmasq ip python3 mount
+need_cmd unshare getent dnsmasq ip python3 mount setpriv
 
 if [ -z "$MESH_E2E_INNER" ]; then
 	MESH_E2E_INNER=1 exec unshare --mount --net --propagation private \
@@ -50,8 +50,14 @@ mount --bind "$tmp/nsswitch.conf" /etc/nsswitch.conf
 mount --bind "$tmp/hosts" /etc/hosts
 mount --bind "$tmp/resolv.conf" /etc/resolv.conf
 
-# glibc dlopens libnss_mesh.so.2 by name; find it in the build tree.
-export LD_LIBRARY_PATH="$top_builddir/nss/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# glibc dlopens libnss_mesh.so.2 by name.  Not from the build tree itself:
+# that may sit under a 0700 directory (dpkg-buildpackage's mktemp -d as
+# root), where the unprivileged lookup below could not load the module and
+# would fall through.  A copy in the private /run is reachable by everyone.
+mkdir -m 0755 /run/nss-mesh-lib
+cp "$module" /run/nss-mesh-lib/
+chmod 0644 /run/nss-mesh-lib/libnss_mesh.so.2
+export LD_LIBRARY_PATH="/run/nss-mesh-lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
 	--listen-address=127.0.0.1 --bind-interfaces --user=root \
 	--pid-file="$tmp/dnsmasq.pid" \
@@ -75,6 +81,7 @@ fi
 
 cat > "$tmp/meshd.conf" <<CONF
 state_dir = $tmp/state
+user = root
 host web = 127.0.0.1
 host nas = 192.0.2.30 2001:db8::30
 CONF
@@ -84,6 +91,13 @@ start_meshd() {
 	meshd=$!
 	pids="$pids $meshd"
 	wait_for_socket /run/mesh/nss.sock
+	# After a kill -9 the old socket files are still there: wait until
+	# this meshd answers, not until a socket exists (5 s at most).
+	for _ in $(seq 1 100); do
+		"$MESHCTL" -c "$tmp/meshd.conf" status > /dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	fail "meshd did not answer meshctl status: $(tail -3 "$tmp/meshd.log")"
 }
 start_meshd
 for _ in $(seq 1 50); do
@@ -111,10 +125,8 @@ n = socket.gethostbyaddr('$addr')[0]
 print(' '.join(sorted(a)), n)")
 check "python getaddrinfo and gethostbyaddr" [ "$out" = "$addr laptop.mesh" ] || echo "  got: $out"
 
-if command -v setpriv >/dev/null; then
-	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups getent hosts laptop.mesh)
-	check "an unprivileged user resolves too (nobody)" [ "$out" = "$addr laptop.mesh" ]
-fi
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups getent hosts laptop.mesh)
+check "an unprivileged user resolves too (nobody)" [ "$out" = "$addr laptop.mesh" ] || echo "  got: $out"
 
 # --- nothing leaks, nothing else is disturbed ----------------------------------
 getent hosts nobody.mesh > "$tmp/out"; rc=$?
@@ -177,7 +189,8 @@ echo "garbage line" >> "$tmp/meshd.conf"
 kill -HUP "$meshd"
 sleep 0.3
 check "a broken config on reload keeps the old one" sh -c "getent hosts added.mesh | grep -q 192.0.2.99"
-check "meshd -n names the broken line" sh -c "\"$MESHD\" -c $tmp/meshd.conf -n 2>&1 | grep -q 'meshd.conf:5:'"
+bad_line=$(grep -n '^garbage line' "$tmp/meshd.conf" | cut -d: -f1)
+check "meshd -n names the broken line ($bad_line)" sh -c "\"$MESHD\" -c $tmp/meshd.conf -n 2>&1 | grep -q 'meshd.conf:$bad_line:'"
 sed -i '/garbage/d' "$tmp/meshd.conf"
 
 # --- a hung agent: answered within a bound ------------------------------------------

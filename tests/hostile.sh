@@ -5,6 +5,7 @@ run=$(cd "$top_builddir" && pwd)/tests/run-hostile
 rm -rf "$run" && mkdir -p "$run"
 cat > "$run/meshd.conf" <<CONF
 state_dir = $run/state
+user = root
 nss_socket = $run/nss.sock
 control_socket = $run/ctl.sock
 host target = 10.0.0.1

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -193,7 +194,7 @@ fuzz_token(const uint8_t *d, size_t n, int framed)
 		    sizeof(dom) - 1);
 		crypto_generichash_update(&st, body, n);
 		crypto_generichash_final(&st, body + n, MESH_INVITE_CHECK_LEN);
-		strcpy(text, MESH_INVITE_PREFIX);
+		snprintf(text, sizeof(text), "%s", MESH_INVITE_PREFIX);
 		sodium_bin2base64(text + 6, sizeof(text) - 6, body,
 		    n + MESH_INVITE_CHECK_LEN,
 		    sodium_base64_VARIANT_URLSAFE_NO_PADDING);

@@ -337,6 +337,7 @@ node_conf() {
 	{
 		echo "# written by tests/netns/lib.sh"
 		echo "state_dir = $_d/state"
+		echo "user = root"	# root-owned state: never drop to a mesh user
 		[ "${NETNS_LISTEN:-}" = none ] || echo "listen = ${NETNS_LISTEN:-[::]:51830}"
 		for l; do echo "$l"; done
 	} > "$_d/meshd.conf"
