@@ -439,6 +439,48 @@ START_TEST(nat_lan_and_hairpin)
 }
 END_TEST
 
+START_TEST(host_moves)
+{
+	int a = net_host_new(NET, -1, NET_IP(10, 0, 0, 1));
+	int b = net_host_new(NET, -1, NET_IP(10, 0, 0, 2));
+	uint32_t ip;
+
+	net_host_set_addr(NET, b, 0, NET_IP(10, 9, 0, 2));
+	ck_assert_uint_eq(net_host_addrs(NET, b, &ip, 1), 1);
+	ck_assert_uint_eq(ip, NET_IP(10, 9, 0, 2));
+	send(a, NET_IP(10, 0, 0, 1), PORT, NET_IP(10, 0, 0, 2), PORT, "old");
+	send(a, NET_IP(10, 0, 0, 1), PORT, NET_IP(10, 9, 0, 2), PORT, "new");
+	send(b, NET_IP(10, 9, 0, 2), PORT, NET_IP(10, 0, 0, 1), PORT, "back");
+	net_run_until(NET, NET_T0 + 100);
+	ck_assert_uint_eq(net_stats(NET)->no_route, 1);
+	ck_assert_uint_eq(NLOG, 2);
+	ck_assert_str_eq(LOG[0].data, "new");
+	ck_assert_int_eq(LOG[1].host, a);
+	ck_assert_uint_eq(LOG[1].from.ip, NET_IP(10, 9, 0, 2));
+}
+END_TEST
+
+START_TEST(nat_reset_rebinds)
+{
+	int nat = net_nat_new(NET, NET_NAT_SYMMETRIC, EXT);
+	int in1 = net_host_new(NET, nat, IN1);
+	int p1 = net_host_new(NET, -1, PUB1);
+	uint16_t port;
+
+	send(in1, IN1, PORT, PUB1, PORT, "a");
+	net_run_until(NET, NET_T0 + 100);
+	port = LOG[0].from.port;
+	net_nat_reset(NET, nat);
+	ck_assert_uint_eq(net_nat_flows(NET, nat), 0);
+	send(p1, PUB1, PORT, EXT, port, "to the old flow");
+	send(in1, IN1, PORT, PUB1, PORT, "b");
+	net_run_until(NET, NET_T0 + 200);
+	ck_assert_uint_eq(NLOG, 2);
+	ck_assert_uint_eq(net_stats(NET)->filtered, 1);
+	ck_assert_uint_ne(LOG[1].from.port, port);
+}
+END_TEST
+
 static Suite *
 net_suite(void)
 {
@@ -457,6 +499,8 @@ net_suite(void)
 	tcase_add_test(tc, nat_symmetric_port_per_destination);
 	tcase_add_test(tc, nat_flow_times_out);
 	tcase_add_test(tc, nat_lan_and_hairpin);
+	tcase_add_test(tc, host_moves);
+	tcase_add_test(tc, nat_reset_rebinds);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -439,6 +439,76 @@ START_TEST(nat_same_lan)
 }
 END_TEST
 
+START_TEST(nat_rebinding)
+{
+	uint64_t before[4];
+	int nat, k, i, pub[4] = { 0, 1, 2, 3 };
+
+	mesh(15, 4);
+	nat = sim_nat(S, NET_NAT_SYMMETRIC);
+	k = sim_add_many(S, 1, nat, 0);
+	converge(10000);
+	sim_run_for(S, 5000);
+	for (i = 0; i < 4; i++)
+		before[i] = sim_obs(S, i)->seen[k].changes;
+	/* The NAT forgets every flow: the node's next packets come from new
+	 * ports, and the public nodes follow them without losing it. */
+	net_nat_reset(sim_net(S), nat);
+	sim_run_for(S, 3 * DEAD);
+	for (i = 0; i < 4; i++) {
+		ck_assert_uint_eq(sim_obs(S, i)->seen[k].changes, before[i]);
+		ck_assert(sim_state_is(S, i, k, MEMBER_ALIVE));
+	}
+	ck_assert(sees_all(S, k, MEMBER_ALIVE, pub, 4));
+}
+END_TEST
+
+static bool
+all_know_ep(struct sim *sim, void *arg)
+{
+	int k = *(int *)arg;
+	uint32_t ip;
+
+	net_host_addrs(sim_net(sim), sim_host(sim, k), &ip, 1);
+	for (int i = 0; i < (int)sim_count(sim); i++) {
+		const struct mesh_record *r;
+
+		if (!sim_up(sim, i))
+			continue;
+		r = recset_by_key(node_records(sim_node(sim, i)), sim_pk(sim, k));
+		if (r == NULL || !has_ep(r, ip, SIM_PORT))
+			return false;
+	}
+	return true;
+}
+
+START_TEST(host_moves)
+{
+	const int m = 3;
+	uint64_t before[N], t;
+	int i, mm = m;
+
+	mesh(16, N);
+	converge(10000);
+	for (i = 0; i < N; i++)
+		before[i] = sim_obs(S, i)->seen[m].changes;
+	/* A new address (another network, a new DHCP lease): its sessions
+	 * follow its packets, and its record follows its interfaces. */
+	net_host_set_addr(sim_net(S), sim_host(S, m), 0, NET_IP(10, 200, 0, 3));
+	t = sim_run_until_pred(S, all_know_ep, &mm, 10,
+	    sim_now(S) + 2 * NODE_MAINT_MS + 1000);
+	ck_assert_uint_ne(t, UINT64_MAX);
+	sim_run_for(S, 2 * DEAD);
+	for (i = 0; i < N; i++) {
+		if (i == m)
+			continue;
+		ck_assert(sim_state_is(S, i, m, MEMBER_ALIVE));
+		ck_assert_uint_eq(sim_obs(S, i)->seen[m].changes, before[i]);
+	}
+	ck_assert(sim_converged(S, NULL));
+}
+END_TEST
+
 /* --- the simulator itself ------------------------------------------------ */
 
 static uint64_t
@@ -486,6 +556,8 @@ sim_suite(void)
 	tcase_add_test(tc, nat_port_preserving);
 	tcase_add_test(tc, nat_symmetric);
 	tcase_add_test(tc, nat_same_lan);
+	tcase_add_test(tc, nat_rebinding);
+	tcase_add_test(tc, host_moves);
 	tcase_add_test(tc, lossy_links_converge);
 	tcase_add_test(tc, same_seed_same_run);
 	suite_add_tcase(s, tc);

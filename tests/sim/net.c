@@ -205,6 +205,33 @@ net_host_add_addr(struct net *net, int host, uint32_t ip)
 	tab_put(net, key_of(h->nat + 1, ip), host);
 }
 
+/* Open addressing has no cheap delete: build the table again (moves
+ * are rare, a test does a handful). */
+static void
+tab_rebuild(struct net *net)
+{
+	size_t i, k;
+
+	free(net->tab);
+	net->tab = NULL;
+	net->tab_cap = net->tab_n = 0;
+	for (i = 0; i < net->n_nat; i++)
+		tab_put(net, key_of(0, net->nat[i].ext_ip), -2 - (int)i);
+	for (i = 0; i < net->n_h; i++)
+		for (k = 0; k < net->h[i].n_ip; k++)
+			tab_put(net, key_of(net->h[i].nat + 1, net->h[i].ip[k]),
+			    (int)i);
+}
+
+void
+net_host_set_addr(struct net *net, int host, size_t k, uint32_t ip)
+{
+	if (k >= net->h[host].n_ip)
+		abort();
+	net->h[host].ip[k] = ip;
+	tab_rebuild(net);
+}
+
 size_t
 net_host_addrs(const struct net *net, int host, uint32_t *ip, size_t max)
 {

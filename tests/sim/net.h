@@ -96,6 +96,9 @@ const struct net_stats *net_stats(const struct net *net);
 /* A NAT with external address ext_ip; its id (>= 0). */
 int net_nat_new(struct net *net, enum net_nat_kind kind, uint32_t ext_ip);
 void net_nat_set_timeout(struct net *net, int nat, uint64_t timeout_ms);
+/* The NAT forgets every flow (a reboot, a carrier NAT rebinding): the
+ * next packets out get new flows and, unless preserved, new ports. */
+void net_nat_reset(struct net *net, int nat);
 /* Live flows through the NAT now (expired ones do not count). */
 size_t net_nat_flows(struct net *net, int nat);
 
@@ -103,6 +106,9 @@ size_t net_nat_flows(struct net *net, int nat);
  * Aborts on misuse (an address already taken in that scope). */
 int net_host_new(struct net *net, int nat, uint32_t ip);
 void net_host_add_addr(struct net *net, int host, uint32_t ip);
+/* The host's k-th address becomes ip (it moved: DHCP, another network);
+ * packets to the old one find no route from then on. */
+void net_host_set_addr(struct net *net, int host, size_t k, uint32_t ip);
 size_t net_host_addrs(const struct net *net, int host, uint32_t *ip,
     size_t max);
 int net_host_nat(const struct net *net, int host);

@@ -128,3 +128,14 @@ net_nat_in(const struct net *net, const struct nat *x, uint16_t ext_port,
 	}
 	return false;
 }
+
+void
+net_nat_reset(struct net *net, int nat)
+{
+	struct nat *x = &net->nat[nat];
+
+	x->n = 0;
+	/* New flows get ports not seen before (a rebooted NAT rarely hands
+	 * out the same ones). */
+	x->next_port = x->next_port + 1000 > 65535 ? 1024 : x->next_port + 1000;
+}
