@@ -12,7 +12,7 @@
 #include <sodium.h>
 
 #include "overlay/cert.h"
-#include "overlay/identity.h"
+#include "agent/keys.h"
 #include "state.h"
 
 #define INIT_CERT_LIFETIME (365 * 86400ULL)

@@ -20,7 +20,7 @@
 
 #include "common/atomic.h"
 #include "meshctl.h"
-#include "overlay/identity.h"
+#include "agent/keys.h"
 #include "overlay/invite.h"
 #include "state.h"
 

@@ -27,7 +27,7 @@
 
 #include "common/atomic.h"
 #include "meshctl.h"
-#include "overlay/identity.h"
+#include "agent/keys.h"
 #include "overlay/invite.h"
 #include "overlay/msg.h"
 #include "overlay/recset.h"

@@ -16,7 +16,7 @@
 #include "common/atomic.h"
 #include "meshctl.h"
 #include "overlay/cert.h"
-#include "overlay/identity.h"
+#include "agent/keys.h"
 #include "overlay/recset.h"
 #include "agent/records.h"
 #include "state.h"

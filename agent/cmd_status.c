@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "meshctl.h"
-#include "overlay/identity.h"
+#include "agent/keys.h"
 
 static const char *
 str(json_t *o, const char *key)

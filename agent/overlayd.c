@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "keys.h"
 #include "common/atomic.h"
 #include "log.h"
 #include "overlay.h"
