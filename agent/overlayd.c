@@ -33,7 +33,7 @@
 #include "log.h"
 #include "overlay.h"
 #include "agent/records.h"
-#include "overlay/invite.h"
+#include "invites.h"
 #include "state.h"
 
 #define RX_BATCHES 2	/* batches of datagrams per wake-up: the loop stays fair */

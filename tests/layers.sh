@@ -6,15 +6,15 @@
 #     come in through node_cb;
 #   - no object of libmeshoverlay opens a socket, starts a thread or reads
 #     a clock, and only the file-keeping ones listed in FILES_PENDING touch
-#     files (invite files, atomic writes: still to move to
-#     agent/state.c; the list may only shrink).
+#     files (common/atomic.c: still to move out of the library; the
+#     list may only shrink).
 # The -z defs link of the whole library is tests/liblayers.la (Makefile.am).
 . "$top_srcdir/tests/lib.sh"
 need_cmd nm ar
 lib=$top_builddir/.libs/libmeshoverlay.a
 [ -f "$lib" ] || fail "$lib not built"
 
-FILES_PENDING="atomic invite"
+FILES_PENDING="atomic"
 ENGINE="node peer gossip paths join"
 NET='socket|bind|connect|sendto|sendmsg|sendmmsg|recvfrom|recvmsg|recvmmsg|getaddrinfo|getifaddrs|pthread_create|clock_gettime|time|gettimeofday|sleep|usleep|nanosleep|epoll_wait|poll'
 FILE='open|open64|fopen|fopen64|openat|read|write|stat|stat64|lstat|rename|unlink|mkdir|chown|fchown|fchmod|fsync|opendir'
