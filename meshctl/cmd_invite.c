@@ -18,11 +18,11 @@
 #include <time.h>
 #include <sodium.h>
 
-#include "common/atomic.h"
-#include "meshctl.h"
-#include "agent/keys.h"
+#include "meshctl/meshctl.h"
 #include "agent/invites.h"
-#include "state.h"
+#include "agent/keys.h"
+#include "agent/state.h"
+#include "common/atomic.h"
 
 static void
 usage(void)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "meshctl.h"
+#include "meshctl/meshctl.h"
 #include "agent/keys.h"
 
 static const char *
