@@ -3,7 +3,7 @@
  *   node.cert   0644  this node's certificate, the 204 bytes of its wire form
  *   peers       0644  bootstrap peers learned from join, one HOST:PORT a line
  *   revocations 0644  revocations made on the CA holder (meshctl revoke)
- * (records and invites are recset.h's and invite.h's.)
+ * (the keys are keys.h's, the invites invites.h's, the records records.h's.)
  */
 #ifndef MESH_STATE_H
 #define MESH_STATE_H
