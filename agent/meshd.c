@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "keys.h"
 #include "log.h"
 #include "overlay.h"
 #include "privdrop.h"

@@ -28,11 +28,12 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "keys.h"
 #include "common/atomic.h"
 #include "log.h"
 #include "overlay.h"
 #include "agent/records.h"
-#include "overlay/invite.h"
+#include "invites.h"
 #include "state.h"
 
 #define RX_BATCHES 2	/* batches of datagrams per wake-up: the loop stays fair */

@@ -24,6 +24,7 @@ struct peer {
 	struct mesh_cert cert;		/* from its handshake */
 	bool have_cert;
 	bool joiner;			/* may only redeem an invite */
+	bool keepalive_on;		/* its session sends keepalives */
 	bool left;			/* said goodbye, silent since */
 	uint64_t admitted;		/* ms: a joiner was let in */
 	uint64_t join_answered;		/* ms: a joiner got its answer */

@@ -111,6 +111,13 @@ cb_send(void *ctx, struct session *s, const uint8_t *pkt, size_t len)
 	transmit(n, &p->ep, pkt, len);
 }
 
+/* A cookie reply, to whoever sent an initiation under load. */
+static void
+cb_send_to(void *ctx, const void *src, const uint8_t *pkt, size_t len)
+{
+	transmit(ctx, src, pkt, len);
+}
+
 static void
 cb_recv(void *ctx, struct session *s, const uint8_t *data, size_t len)
 {
@@ -199,11 +206,13 @@ cb_seen(void *ctx, struct session *s, const void *src)
 
 	if (p == NULL)
 		return;		/* admit() always leaves a peer */
-	if (p->s == NULL) {
-		/* The session admission just made. */
-		p->s = s;
-		if (!p->joiner)
-			session_set_keepalive(s, n->keepalive_ms);
+	if (p->s == NULL)
+		p->s = s;	/* the session admission just made */
+	if (!p->joiner && !p->keepalive_on) {
+		/* A member now (perhaps over what was its joiner session):
+		 * keepalives, for the failure detector and NAT mappings. */
+		session_set_keepalive(s, n->keepalive_ms);
+		p->keepalive_on = true;
 	}
 	p->last_rx = n->now;
 	p->left = false;
@@ -336,17 +345,33 @@ settle(struct node *n)
 	}
 }
 
+/* What the session table binds cookies and rate limits to: the address
+ * (4 or 16 bytes) and the port, in network order, as session_src_bytes
+ * writes them for a sockaddr. */
+static size_t
+src_bytes(const struct mesh_endpoint *ep, uint8_t out[static SESSION_SRC_MAX])
+{
+	size_t al = ep->family == MESH_EP_IPV4 ? 4 : 16;
+
+	memcpy(out, ep->addr, al);
+	out[al] = (uint8_t)(ep->port >> 8);
+	out[al + 1] = (uint8_t)ep->port;
+	return al + 2;
+}
+
 void
 node_recv(struct node *n, uint64_t now, const uint8_t *pkt, size_t len,
     const struct mesh_endpoint *from)
 {
+	uint8_t src[SESSION_SRC_MAX];
+
 	n->now = now;
 	n->c.rx_datagrams++;
 	if (len > WIRE_PACKET_MAX) {
 		n->c.drop_oversize++;
 		return;
 	}
-	session_table_recv(n->t, now, pkt, len, from);
+	session_table_recv2(n->t, now, pkt, len, from, src, src_bytes(from, src));
 	settle(n);
 }
 
@@ -413,7 +438,7 @@ node_new(const struct node_cfg *cfg, const struct node_cb *cb)
 	struct session_cb scb = {
 		.send = cb_send, .recv = cb_recv, .admit = cb_admit,
 		.seen = cb_seen, .established = cb_established,
-		.wallclock = cb_wallclock,
+		.wallclock = cb_wallclock, .send_to = cb_send_to,
 	};
 	struct mesh_cert_wire w;
 	struct node *n;

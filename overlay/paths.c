@@ -105,7 +105,12 @@ sessions_for_members(struct node *n)
 				continue;
 			}
 			session_set_user(p->s, p);
+			p->keepalive_on = false;
+		}
+		if (!p->keepalive_on) {
+			/* Its joiner session, if it had one, sent none. */
 			session_set_keepalive(p->s, n->keepalive_ms);
+			p->keepalive_on = true;
 		}
 	}
 }

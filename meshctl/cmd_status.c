@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "meshctl.h"
-#include "overlay/identity.h"
+#include "meshctl/meshctl.h"
+#include "agent/keys.h"
 
 static const char *
 str(json_t *o, const char *key)
