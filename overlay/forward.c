@@ -131,6 +131,7 @@ node_send_ip(struct node *n, uint64_t now, const uint8_t *pkt, size_t len)
 	struct ippkt ip;
 	const uint8_t *pk;
 	struct peer *p;
+	enum member_state st;
 
 	n->now = now;
 	if (!n->cfg.data_plane)
@@ -154,11 +155,11 @@ node_send_ip(struct node *n, uint64_t now, const uint8_t *pkt, size_t len)
 		unreachable(n, pkt, len, IPPKT_UNREACH_NOROUTE);
 		return;
 	}
-	/* A member gone silent with no path: fail now, not after a TCP
-	 * timeout.  One that is merely between handshakes gets the packet
-	 * queued in its session. */
-	if (!peer_up(n, p) && member_state(now, p->last_rx, p->left,
-	    n->suspect_ms, n->dead_ms) != MEMBER_ALIVE &&
+	/* A member dead or gone, with no path: fail now, not after a TCP
+	 * timeout.  One merely suspect, or between handshakes, gets the
+	 * packet (queued in its session while there are no keys). */
+	st = member_state(now, p->last_rx, p->left, n->suspect_ms, n->dead_ms);
+	if ((st == MEMBER_DEAD || st == MEMBER_LEFT) &&
 	    links_next_hop(n, p) == NULL) {
 		unreachable(n, pkt, len, IPPKT_UNREACH_NOROUTE);
 		return;

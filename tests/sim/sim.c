@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "overlay/addr.h"
 #include "sim-int.h"
 
 struct sim_node *
@@ -61,6 +62,76 @@ cb_send(void *ctx, const struct mesh_endpoint *to, const uint8_t *pkt,
 	from = (struct net_addr){ ip, SIM_PORT };
 	dst = (struct net_addr){ ip_of(to), to->port };
 	net_send(net, sn->host, &from, &dst, pkt, len);
+}
+
+static void schedule(struct sim_node *sn, uint64_t deadline);
+
+/* The node's TUN: count, and keep the last packet's source and seq. */
+static void
+cb_tun_write(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct sim_node *sn = ctx;
+
+	if (len < 48 || pkt[0] >> 4 != 6)
+		return;
+	sn->obs.tun_pkts++;
+	sn->obs.tun_last_at = net_now(sn->sim->net);
+	memcpy(sn->obs.tun_last_src, pkt + 8, 16);
+	if (pkt[6] == 58 && pkt[40] == 1)	/* ICMPv6 unreachable */
+		sn->obs.tun_unreach++;
+	else
+		sn->obs.tun_last_seq = (uint32_t)pkt[44] << 24 |
+		    (uint32_t)pkt[45] << 16 | (uint32_t)pkt[46] << 8 | pkt[47];
+}
+
+void
+sim_addr(const struct sim *sim, int i, uint8_t addr[static 16])
+{
+	uint8_t prefix[MESH_PREFIX_LEN];
+
+	mesh_net_prefix(sim->ca_pk, prefix);
+	mesh_node_addr(prefix, sim_pk(sim, i), addr);
+}
+
+void
+sim_send_ip_to(struct sim *sim, int i, const uint8_t dst[static 16],
+    size_t len, uint32_t seq)
+{
+	uint8_t pkt[1500];
+	struct node *n = sim_node(sim, i);
+
+	if (n == NULL || len < 48 || len > sizeof(pkt))
+		return;
+	memset(pkt, 0, len);
+	pkt[0] = 0x60;
+	pkt[4] = (uint8_t)((len - 40) >> 8);
+	pkt[5] = (uint8_t)(len - 40);
+	pkt[6] = 17;			/* UDP */
+	pkt[7] = 64;
+	sim_addr(sim, i, pkt + 8);
+	memcpy(pkt + 24, dst, 16);
+	pkt[40] = 0x1f;			/* ports 8000 -> 8000 */
+	pkt[41] = 0x40;
+	pkt[42] = 0x1f;
+	pkt[43] = 0x40;
+	pkt[44] = (uint8_t)(len - 40) >> 8;	/* UDP length; no checksum */
+	pkt[45] = (uint8_t)(len - 40);
+	/* Our seq where the UDP checksum would be, and on. */
+	pkt[44] = (uint8_t)(seq >> 24);
+	pkt[45] = (uint8_t)(seq >> 16);
+	pkt[46] = (uint8_t)(seq >> 8);
+	pkt[47] = (uint8_t)seq;
+	node_send_ip(n, net_now(sim->net), pkt, len);
+	schedule(sim_at(sim, i), net_now(sim->net));	/* as after a datagram */
+}
+
+void
+sim_send_ip(struct sim *sim, int i, int j, size_t len, uint32_t seq)
+{
+	uint8_t dst[16];
+
+	sim_addr(sim, j, dst);
+	sim_send_ip_to(sim, i, dst, len, seq);
 }
 
 static void
@@ -307,11 +378,12 @@ sim_start(struct sim *sim, int i)
 {
 	struct sim_node *sn = sim_at(sim, i);
 	struct node_cfg cfg = { .dead_ms = sim->dead_ms, .ipv4_only = true,
-	    .can_redeem = sn->can_redeem };
+	    .can_redeem = sn->can_redeem, .data_plane = true };
 	struct node_cb cb = { .ctx = sn, .send = cb_send,
 	    .wallclock = cb_wallclock, .random = cb_random,
 	    .local_endpoints = cb_local_endpoints, .event = cb_event,
-	    .redeem = sn->can_redeem ? sim_ca_redeem : NULL };
+	    .redeem = sn->can_redeem ? sim_ca_redeem : NULL,
+	    .tun_write = cb_tun_write };
 	uint64_t now = net_now(sim->net);
 	uint64_t st = sim->seed ^ ((uint64_t)i << 20) ^ sn->incarnation;
 

@@ -61,6 +61,12 @@ struct sim_obs {
 	int last_join_err;		/* of the last NODE_EV_JOIN */
 	char last_join[MESH_LABEL_MAX + 1];
 	uint64_t sent_v6;		/* datagrams to IPv6: dropped */
+	/* The node's TUN (the data plane is on in every node): what the
+	 * engine wrote to it. */
+	uint64_t tun_pkts, tun_unreach;	/* packets; ICMPv6 unreachables */
+	uint64_t tun_last_at;		/* ms of the last packet */
+	uint8_t tun_last_src[16];	/* its source address */
+	uint32_t tun_last_seq;		/* sim_send_ip's sequence in it */
 };
 
 struct sim;
@@ -116,6 +122,15 @@ bool sim_state_is(struct sim *sim, int i, int j, enum member_state st);
 bool sim_converged(struct sim *sim, void *unused);
 /* Every running node holds the record of j. */
 bool sim_all_have(struct sim *sim, void *j);
+
+/* The data plane.  Node i's overlay address. */
+void sim_addr(const struct sim *sim, int i, uint8_t addr[static 16]);
+/* Hand node i's engine, as if read from its TUN, an IPv6/UDP packet of
+ * len bytes (>= 48) to dst, carrying seq. */
+void sim_send_ip_to(struct sim *sim, int i, const uint8_t dst[static 16],
+    size_t len, uint32_t seq);
+/* The same to node j's address. */
+void sim_send_ip(struct sim *sim, int i, int j, size_t len, uint32_t seq);
 
 /* Every node's records, peers and counters, and the network's. */
 void sim_dump(struct sim *sim, FILE *f);
