@@ -130,7 +130,7 @@ node_send_ip(struct node *n, uint64_t now, const uint8_t *pkt, size_t len)
 {
 	struct ippkt ip;
 	const uint8_t *pk;
-	struct peer *p;
+	struct peer *p, *hop;
 	enum member_state st;
 
 	n->now = now;
@@ -165,6 +165,10 @@ node_send_ip(struct node *n, uint64_t now, const uint8_t *pkt, size_t len)
 		return;
 	}
 	p->tx_bytes += len;
+	if (path_direct(n, p))
+		probe_busy(n, p);
+	else if ((hop = links_next_hop(n, p)) != NULL && hop != p)
+		probe_busy(n, hop);
 	if (session_send(p->s, now, pkt, len) < 0)
 		n->c.drop_ip_nopath++;
 	forward_flush(n);
@@ -271,6 +275,7 @@ forward_on_hop(struct node *n, struct peer *from, const uint8_t *m, size_t len)
 	}
 	hop_build(d, (uint8_t)(ttl - 1), src, dst, pkt, plen);
 	n->c.hops_relayed++;
+	probe_busy(n, hop);
 }
 
 /* What the callbacks left to do.  Work may queue more behind it, which

@@ -264,6 +264,7 @@ void
 gossip_on_record(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 {
 	struct mesh_record r;
+	struct peer *q;
 	bool isnew;
 
 	if (recset_add_wire(n->rs, m + 1, len - 1, node_unix(n), &r, &isnew) !=
@@ -273,6 +274,11 @@ gossip_on_record(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 		struct node_event ev = { .kind = NODE_EV_MEMBER_NEW,
 		    .name = r.cert.name };
 		node_emit(n, &ev);
+	} else if ((q = peer_find(n, r.cert.node_pk)) != NULL &&
+	    !path_direct(n, q)) {
+		/* It may say where it moved: try its own path now. */
+		q->next_try = 0;
+		q->backoff = NODE_BACKOFF_MIN_MS;
 	}
 	if (memcmp(p->pk, r.cert.node_pk, MESH_KEY_LEN) == 0)
 		push_all(n, p, m, len);

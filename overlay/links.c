@@ -3,9 +3,9 @@
  * every member over them (overlay/linkstate.c does the graph).
  *
  * A link is a peer heard over its own UDP path within suspect_ms (a peer
- * reached only through a relay is not one), with its measured RTT as the
- * cost: the initiation-to-response time of the last handshake we started
- * (LINKS_DEFAULT_US until there is one).  Our link record lists them, the
+ * reached only through a relay is not one) whose probes answer
+ * (probe.c), with its measured RTT and loss as the cost (the handshake's
+ * RTT until a probe has answered; LINKS_DEFAULT_US before either).  Our link record lists them, the
  * cheapest LINKS_MAX if there are more (a record must fit one message);
  * it is published when the set of links changes or a cost moves by more
  * than a quarter, and every LINKS_REFRESH_MS regardless, signed with our
@@ -196,7 +196,7 @@ links_maint(struct node *n)
 			continue;
 		memcpy(r->link[r->n].key, p->pk, MESH_KEY_LEN);
 		r->link[r->n++].cost = linkstate_link_cost(p->rtt_us ? p->rtt_us :
-		    LINKS_DEFAULT_US, 0);
+		    LINKS_DEFAULT_US, probe_loss_ppm(p));
 	}
 	if (r->n > LINKS_MAX) {
 		qsort(r->link, r->n, sizeof(r->link[0]), by_cost);

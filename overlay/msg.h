@@ -18,6 +18,8 @@
  *   LEAVE      type                                     "shutting down, bye"
  *   LINKS      type | link record (overlay/linkstate.h) | sig[64]
  *              the sender's direct links, signed by the record's node
+ *   PROBE      type | nonce u64       "still there?" (a path in use)
+ *   PROBE_ACK  type | nonce u64       "yes", at once, same session
  *   HOP        type | ttl u8 | src key[32] | dst key[32] | packet
  *              a session packet of src's session with dst, carried by
  *              members that relay; they see these keys, never the
@@ -46,6 +48,8 @@ enum msg_type {
 	MSG_LEAVE = 0x15,
 	MSG_LINKS = 0x18,
 	MSG_HOP = 0x19,
+	MSG_PROBE = 0x1a,
+	MSG_PROBE_ACK = 0x1b,
 	MSG_JOIN_REQ = 0x20,
 	MSG_JOIN_OK = 0x21,
 	MSG_JOIN_ERR = 0x22,
@@ -62,6 +66,7 @@ _Static_assert(MSG_JOIN_ERR < MSG_TYPE_SPACE && MSG_RECORD < MSG_TYPE_SPACE,
 #define MSG_DIGEST_HEAD		(1 + 1 + 2 * MESH_KEY_LEN)
 #define MSG_WANT_MAX		40	/* keys per WANT */
 #define MSG_LINKS_SIG		64
+#define MSG_PROBE_LEN		9
 #define MSG_HOP_HEAD		(1 + 1 + 2 * MESH_KEY_LEN)
 #define MSG_HOP_TTL		8	/* relays a HOP may pass, at most */
 /* The largest session packet a HOP carries. */

@@ -50,6 +50,13 @@ struct peer {
 	bool have_relay;		/* the hop in use, when not direct */
 	uint8_t relay[MESH_KEY_LEN];
 	uint64_t tx_bytes, rx_bytes;
+	/* Probing its own path (probe.c): fast while it carries traffic. */
+	uint64_t busy_until;		/* ms: carried packets until then */
+	uint64_t probe_at;		/* ms of the probe in flight; 0: none */
+	uint64_t probe_nonce;
+	uint64_t next_probe;
+	unsigned probe_misses;		/* probes unanswered in a row */
+	uint32_t probes_sent, probes_lost;	/* for the loss estimate */
 };
 
 /* Work that may not happen inside a session callback (no session call
@@ -177,6 +184,14 @@ struct peer *links_next_hop(struct node *n, struct peer *dst);
  * session up too (peer_direct: a link, for our link record). */
 bool path_direct(const struct node *n, const struct peer *p);
 bool peer_direct(const struct node *n, const struct peer *p);
+
+/* probe.c */
+void probe_busy(struct node *n, struct peer *p);
+/* Send due probes, notice dead paths; the next time anything is due. */
+uint64_t probe_tick(struct node *n);
+void probe_on_msg(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+uint32_t probe_loss_ppm(const struct peer *p);
 
 /* forward.c */
 int forward_init(struct node *n);

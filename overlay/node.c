@@ -54,6 +54,8 @@ static const struct handler handlers[MSG_TYPE_SPACE] = {
 	[MSG_LINKS] = { 1 + LINKSTATE_HEAD_LEN + MSG_LINKS_SIG, MSG_MAX,
 	    links_on_msg, false },
 	[MSG_HOP] = { MSG_HOP_HEAD + 1, MSG_MAX, forward_on_hop, false },
+	[MSG_PROBE] = { MSG_PROBE_LEN, MSG_PROBE_LEN, probe_on_msg, false },
+	[MSG_PROBE_ACK] = { MSG_PROBE_LEN, MSG_PROBE_LEN, probe_on_msg, false },
 	[MSG_JOIN_REQ] = { 2 + INVITE_PROOF_LEN, MSG_MAX, join_on_req, true },
 };
 
@@ -455,8 +457,12 @@ node_tick(struct node *n, uint64_t now)
 		/* A little jitter, so that nodes started together drift. */
 		n->next_ae = now + NODE_AE_MS - 500 + n->cb.random(n->cb.ctx, 1000);
 	}
+	if ((t = probe_tick(n)) <= now)
+		t = now + 1;
 	settle(n);
 	next = session_table_tick(n->t, now);
+	if (t < next)
+		next = t;
 	if ((t = members_scan(n)) < next)
 		next = t;
 	if (n->next_maint < next)

@@ -25,7 +25,6 @@
 
 #define JOINER_MAX_MS		30000
 #define JOINER_DONE_MS		15000
-#define RELAYED_RETRY_MS	30000
 
 /* The k-th candidate endpoint of p, false when k is past the last. */
 static bool
@@ -57,9 +56,9 @@ try_connect(struct node *n, struct peer *p)
 	struct mesh_endpoint ep;
 	uint64_t now = n->now;
 
-	/* Where it last spoke from stays while it keeps speaking. */
-	if (!(p->ep_observed && p->last_rx != 0 &&
-	    now - p->last_rx < n->suspect_ms)) {
+	/* Where it last spoke from stays while it keeps speaking there
+	 * (not through a relay: that says nothing of its own path). */
+	if (!(p->ep_observed && path_direct(n, p))) {
 		p->nprobe = 0;
 		for (size_t k = 0; p->nprobe < NODE_PROBE_MAX &&
 		    candidate(n, p, k, &ep); k++) {
@@ -158,12 +157,11 @@ paths_maint(struct node *n)
 			continue;
 		if ((!peer_up(n, p) || quiet) && now >= p->next_try)
 			try_connect(n, p);
-		else if (!quiet && !peer_direct(n, p) && now >= p->next_try) {
-			/* Alive through a relay: look for its own path now
-			 * and then (a handshake tries it and the relay). */
+		else if (!quiet && !path_direct(n, p) && now >= p->next_try)
+			/* Alive through a relay: look for its own path with
+			 * the same backoff (a handshake tries it and the
+			 * relay; the first answer wins). */
 			try_connect(n, p);
-			p->next_try = now + RELAYED_RETRY_MS;
-		}
 		if (p->tell_pending && p->ep_observed && peer_up(n, p) &&
 		    node_send_msg(n, p, msg, msg_seen_encode(&p->ep, msg)) == 0)
 			p->tell_pending = false;

@@ -157,7 +157,43 @@ START_TEST(relay_dies)
 	ck_assert(node_peer(sim_node(S, 0), sim_now(S), sim_pk(S, 3), &pi));
 	ck_assert(pi.relayed);
 	ck_assert_str_eq(pi.relay_name, sim_name(S, other));
-	ck_assert_uint_le(gap, DEAD + 3000);
+	/* The path in use is probed every 100 ms while it carries
+	 * traffic: the issue asks for under a second. */
+	ck_assert_uint_lt(gap, 1000);
+}
+END_TEST
+
+/* Traffic on a direct path that dies moves to a relay in under a second,
+ * and back when the direct path works again. */
+START_TEST(direct_path_dies)
+{
+	struct node_peer_info pi;
+	uint32_t seq = 0;
+	uint64_t last, gap = 0;
+
+	mesh(16, 3);
+	converge(10000);
+	ck_assert_uint_eq(stream(0, 2, 500, &seq), 50);
+	ck_assert(node_peer(sim_node(S, 0), sim_now(S), sim_pk(S, 2), &pi));
+	ck_assert(pi.direct);
+	cut(0, 2);
+	last = sim_now(S);
+	for (int k = 0; k < 300; k++) {
+		uint64_t before = sim_obs(S, 2)->tun_pkts;
+		sim_send_ip(S, 0, 2, 200, ++seq);
+		sim_run_for(S, 10);
+		if (sim_obs(S, 2)->tun_pkts > before) {
+			if (sim_now(S) - last > gap)
+				gap = sim_now(S) - last;
+			last = sim_now(S);
+		}
+	}
+	fprintf(stderr, "direct_path_dies: %llu ms without packets\n",
+	    (unsigned long long)gap);
+	ck_assert_uint_lt(gap, 1000);
+	ck_assert(node_peer(sim_node(S, 0), sim_now(S), sim_pk(S, 2), &pi));
+	ck_assert(pi.relayed);
+	ck_assert_uint_gt(ctr(1)->hops_relayed, 0);
 }
 END_TEST
 
@@ -219,6 +255,7 @@ dataplane_suite(void)
 	tcase_add_test(tc, direct);
 	tcase_add_test(tc, relayed);
 	tcase_add_test(tc, relay_dies);
+	tcase_add_test(tc, direct_path_dies);
 	tcase_add_test(tc, unreachable);
 	tcase_add_test(tc, behind_two_nats);
 	suite_add_tcase(s, tc);
