@@ -184,7 +184,10 @@ route(struct ctl_client *c, const struct http_req *req)
 		respond(c, 200, "OK", hosts_json(a));
 	else if (strcmp(req->path, "/v1/members") == 0 && a->ov != NULL)
 		respond(c, 200, "OK", members_json(a->ov));
-	else if (strcmp(req->path, "/v1/members") == 0)
+	else if (strcmp(req->path, "/v1/graph") == 0 && a->ov != NULL)
+		respond(c, 200, "OK", graph_json(a->ov));
+	else if (strcmp(req->path, "/v1/members") == 0 ||
+	    strcmp(req->path, "/v1/graph") == 0)
 		respond(c, 503, "Service Unavailable", json_pack("{s:s}",
 		    "error", "the overlay is off (see meshd's log)"));
 	else

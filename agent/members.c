@@ -38,6 +38,38 @@ by_name(const void *a, const void *b)
 	return strcmp((*x)->cert.name, (*y)->cert.name);
 }
 
+/* How a member is reached now: its own path or a relay, with what the
+ * probes measured and the traffic so far. */
+static json_t *
+link_json(const struct node_peer_info *pi)
+{
+	json_t *o = json_pack("{s:b, s:I, s:I}", "direct", pi->direct,
+	    "tx_bytes", (json_int_t)pi->tx_bytes,
+	    "rx_bytes", (json_int_t)pi->rx_bytes);
+
+	json_object_set_new(o, "relay", pi->relayed ?
+	    json_string(pi->relay_name[0] ? pi->relay_name : "?") : json_null());
+	json_object_set_new(o, "rtt_ms", pi->rtt_us ?
+	    json_real((double)pi->rtt_us / 1000) : json_null());
+	json_object_set_new(o, "loss", json_real((double)pi->loss_ppm / 1e6));
+	return o;
+}
+
+json_t *
+graph_json(struct overlay *ov)
+{
+	size_t len = node_graph_dot(ov->node, NULL, 0);
+	char *buf = malloc(len + 1);
+	json_t *o;
+
+	if (buf == NULL)
+		return json_pack("{s:s}", "error", "out of memory");
+	node_graph_dot(ov->node, buf, len + 1);
+	o = json_pack("{s:s}", "dot", buf);
+	free(buf);
+	return o;
+}
+
 json_t *
 members_json(struct overlay *ov)
 {
@@ -76,13 +108,15 @@ members_json(struct overlay *ov)
 			uint64_t lr = have ? pi.last_rx : 0;
 			state = member_state_name(have ? pi.state : MEMBER_DEAD);
 			if (have && pi.up && pi.state == MEMBER_ALIVE)
-				via = "direct";
+				via = pi.relayed ? "relay" : "direct";
 			last = lr != 0 ? json_integer((json_int_t)((now - lr) /
 			    1000)) : json_null();
 		}
 		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}",
 		    "name", r->cert.name, "address", addr, "endpoint", ep,
 		    "state", state, "via", via, "last_seen_s", last);
+		if (have)
+			json_object_set_new(o, "link", link_json(&pi));
 		json_array_append_new(arr, o);
 	}
 	free(v);
@@ -131,6 +165,17 @@ overlay_counters_json(struct overlay *ov)
 		{ "digests_sent", c->digests_sent },
 		{ "wants_sent", c->wants_sent },
 		{ "tx_datagrams", c->tx_datagrams },
+		{ "ip_out", c->ip_out },
+		{ "ip_in", c->ip_in },
+		{ "ip_unreach", c->ip_unreach },
+		{ "drop_ip_bad", c->drop_ip_bad },
+		{ "drop_ip_src", c->drop_ip_src },
+		{ "drop_ip_nopath", c->drop_ip_nopath },
+		{ "hops_relayed", c->hops_relayed },
+		{ "drop_hop", c->drop_hop },
+		{ "links_published", c->links_published },
+		{ "drop_links", c->drop_links },
+		{ "tun_errors", ov->tun_errors },
 		{ "drop_hs_seen", st->drop_hs_seen },
 		{ "drop_ratelimit", st->drop_ratelimit },
 		{ "drop_cookie", st->drop_cookie },

@@ -56,6 +56,7 @@ void overlay_free(struct overlay *ov);
 /* members.c */
 json_t *members_json(struct overlay *ov);
 json_t *overlay_counters_json(struct overlay *ov);
+json_t *graph_json(struct overlay *ov);
 
 /* endpoints.c */
 size_t endpoints_local(const struct udp *u,

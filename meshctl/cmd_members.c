@@ -49,9 +49,17 @@ cmd_members(struct ctl *ctl, int argc, char **argv)
 			    (long long)json_integer_value(ls));
 		else
 			snprintf(last, sizeof(last), "never");
+		char via[MESH_LABEL_MAX + 8];
+		json_t *relay = json_object_get(json_object_get(m, "link"),
+		    "relay");
+		if (json_is_string(relay))
+			snprintf(via, sizeof(via), "via %s",
+			    json_string_value(relay));
+		else
+			snprintf(via, sizeof(via), "%s", str(m, "via"));
 		printf("%-20s %-40s %-26s %-8s %-12s %s\n", str(m, "name"),
 		    str(m, "address"), str(m, "endpoint"), str(m, "state"),
-		    str(m, "via"), last);
+		    via, last);
 	}
 	json_decref(v);
 	return EXIT_OK;

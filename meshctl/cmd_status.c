@@ -59,9 +59,10 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	json_t *agent;
 	int idrc;
 
-	(void)argv;
+	if (argc == 2 && argv[1][0] != '-')
+		return status_member(ctl, argv[1]);
 	if (argc != 1) {
-		fprintf(stderr, "usage: meshctl status\n");
+		fprintf(stderr, "usage: meshctl status [NAME]\n");
 		return EXIT_USAGE;
 	}
 	idrc = identity_load_public(ctl->conf.state_dir, &id, ierr, sizeof(ierr));

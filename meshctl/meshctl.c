@@ -20,13 +20,14 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "init", cmd_init, "init --name NAME   make this machine a node of a new network" },
-	{ "status", cmd_status, "status             this node and its agent" },
+	{ "status", cmd_status, "status [NAME]      this node and its agent, or how NAME is reached" },
 	{ "resolve", cmd_resolve, "resolve NAME|ADDR  what the NSS module answers" },
 	{ "hosts", cmd_hosts, "hosts              every name the agent knows" },
 	{ "invite", cmd_invite, "invite NAME [--ttl S] [--endpoint HOST:PORT]  a token for a new node" },
 	{ "join", cmd_join, "join TOKEN         make this machine a member with a token" },
 	{ "revoke", cmd_revoke, "revoke NAME        withdraw a member's certificate (CA holder)" },
 	{ "members", cmd_members, "members [--json]   every member and its state" },
+	{ "graph", cmd_graph, "graph              the mesh and its measured links, as Graphviz dot" },
 };
 
 static void

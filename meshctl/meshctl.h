@@ -37,5 +37,8 @@ int cmd_invite(struct ctl *ctl, int argc, char **argv);
 int cmd_join(struct ctl *ctl, int argc, char **argv);
 int cmd_revoke(struct ctl *ctl, int argc, char **argv);
 int cmd_members(struct ctl *ctl, int argc, char **argv);
+int cmd_graph(struct ctl *ctl, int argc, char **argv);
+/* cmd_path.c: `meshctl status NAME` */
+int status_member(struct ctl *ctl, const char *name);
 
 #endif

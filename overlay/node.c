@@ -618,6 +618,7 @@ node_peer(const struct node *n, uint64_t now,
 			    sizeof(out->relay_name));
 	}
 	out->rtt_us = p->rtt_us;
+	out->loss_ppm = probe_loss_ppm(p);
 	out->tx_bytes = p->tx_bytes;
 	out->rx_bytes = p->rx_bytes;
 	return true;

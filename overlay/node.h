@@ -141,6 +141,7 @@ struct node_peer_info {
 	uint8_t relay[MESH_KEY_LEN];
 	char relay_name[MESH_LABEL_MAX + 1];
 	uint32_t rtt_us;		/* last measured, 0: not yet */
+	uint32_t loss_ppm;		/* of probes lately */
 	uint64_t tx_bytes, rx_bytes;	/* IP packets, either way */
 };
 

@@ -168,7 +168,21 @@ check "every node resolves every name through getent" all_resolve
 # --- the data plane: packets by name ------------------------------------------
 check "n1 has its mesh0 with its own address" sh -c \
 	"ip netns exec ovn1 ip -6 addr show dev mesh0 | grep -q '$(cat "$tmp/n1/addr")/128'"
-check "n1 pings n2.mesh through the overlay" node_run 1 ping -6 -c 2 -i 0.2 -W 3 n2.mesh
+check "n1 pings n2.mesh through the overlay" node_run 1 ping -6 -q -c 2 -i 0.2 -W 3 n2.mesh
+out=$(ctl 1 status n2)
+check "meshctl status n2 says how n2 is reached (direct, to its endpoint)" sh -c \
+	"echo '$out' | grep -q '^Path: *direct, to 10.77.0.2:51830'" || echo "$out"
+# graph_ok: n1's graph has every node and a link with its cost (the link
+# records go out at the first maintenance pass after a link comes up).
+graph_ok() {
+	ctl 1 graph > "$tmp/graph.dot" 2>&1 &&
+	grep -q '^graph mesh {' "$tmp/graph.dot" && grep -q 'label="n2"' "$tmp/graph.dot" &&
+	grep -q -- '-- .*label="[0-9.]* ms"' "$tmp/graph.dot"
+}
+t0=$(ms)
+for _ in $(seq 1 100); do graph_ok && break; sleep 0.1; done
+check "meshctl graph draws the mesh as dot, links with their cost ($(($(ms) - t0)) ms)" graph_ok ||
+	cat "$tmp/graph.dot"
 node_run 3 python3 -c "
 import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
