@@ -8,6 +8,7 @@
  *   paths.c    seeds, candidate endpoints, probing, backoff; which
  *              sessions to keep
  *   join.c     the member's half of `meshctl join`
+ *   renew.c    certificate renewal, both halves
  */
 #ifndef MESH_NODE_INT_H
 #define MESH_NODE_INT_H
@@ -39,6 +40,11 @@ struct peer {
 	 * these at once, and the first answer decides (cb_seen). */
 	struct mesh_endpoint probe[NODE_PROBE_MAX];
 	size_t nprobe;
+	/* renew.c */
+	uint64_t renew_asked;		/* ms we last asked it; 0: never */
+	bool issuer;			/* it renewed ours once */
+	uint64_t renew_issued;		/* ms we last issued it one; 0: never */
+	struct mesh_cert renewed;	/* what we issued then */
 };
 
 struct seed {
@@ -70,6 +76,8 @@ struct node {
 
 	struct seed seeds[NODE_SEED_SLOTS];
 	uint64_t next_maint, next_ae;
+	uint64_t renew_next;		/* ms: the next RENEW_REQ may go */
+	uint64_t renew_local_next;	/* unix s: the next local try */
 	struct node_counters c;
 };
 
@@ -108,6 +116,16 @@ void paths_maint(struct node *n);
 
 /* join.c */
 void join_on_req(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+
+/* renew.c */
+bool renew_due(const struct mesh_cert *c, uint64_t now);
+void renew_maint(struct node *n);
+void renew_on_req(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+void renew_on_ok(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+void renew_on_err(struct node *n, struct peer *p, const uint8_t *m,
     size_t len);
 
 #endif

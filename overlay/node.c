@@ -50,6 +50,9 @@ static const struct handler handlers[MSG_TYPE_SPACE] = {
 	    1 + sizeof(struct mesh_ep_wire), on_seen, false },
 	[MSG_LEAVE] = { 1, 1, on_leave, false },
 	[MSG_JOIN_REQ] = { 2 + INVITE_PROOF_LEN, MSG_MAX, join_on_req, true },
+	[MSG_RENEW_REQ] = { MSG_RENEW_LEN, MSG_RENEW_LEN, renew_on_req, false },
+	[MSG_RENEW_OK] = { MSG_RENEW_LEN, MSG_RENEW_LEN, renew_on_ok, false },
+	[MSG_RENEW_ERR] = { 2, 2, renew_on_err, false },
 };
 
 uint64_t
@@ -365,6 +368,7 @@ maint(struct node *n)
 	}
 	recset_expire(n->rs, node_unix(n));
 	paths_maint(n);
+	renew_maint(n);
 	gossip_publish(n, false);
 }
 
