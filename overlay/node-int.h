@@ -119,7 +119,6 @@ void join_on_req(struct node *n, struct peer *p, const uint8_t *m,
     size_t len);
 
 /* renew.c */
-bool renew_due(const struct mesh_cert *c, uint64_t now);
 void renew_maint(struct node *n);
 void renew_on_req(struct node *n, struct peer *p, const uint8_t *m,
     size_t len);

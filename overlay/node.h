@@ -167,6 +167,9 @@ bool node_offer_revocation(struct node *n, const struct mesh_revocation *rv);
 /* The record set: the daemon loads saved records into it before the first
  * tick, exports and saves it on NODE_EV_RECORDS_CHANGED. */
 struct recset *node_records(struct node *n);
+/* Should c be renewed at unix time now?  When less than a third of its
+ * lifetime is left (or it has ended). */
+bool node_cert_due(const struct mesh_cert *c, uint64_t now);
 /* This node's certificate as used now (renewals replace it). */
 const struct mesh_cert *node_cert(const struct node *n);
 /* This node's current record, NULL before the first publish. */

@@ -3,7 +3,7 @@
  * the same day.
  *
  * When.  A certificate is due when less than a third of its lifetime is
- * left (renew_due): 122 days before the end of a one-year certificate.
+ * left (node_cert_due): 122 days before the end of a one-year certificate.
  * The rule scales with the lifetime, so a short test certificate is not
  * renewed forever; a fixed "30 days" would have made any certificate of
  * under 45 days due from its first day.  `meshctl status` warns 30 days
@@ -47,7 +47,7 @@
 #include "node-int.h"
 
 bool
-renew_due(const struct mesh_cert *c, uint64_t now)
+node_cert_due(const struct mesh_cert *c, uint64_t now)
 {
 	uint64_t life;
 
@@ -130,7 +130,7 @@ renew_maint(struct node *n)
 	uint64_t now = node_unix(n);
 	uint8_t m[MSG_MAX];
 
-	if (!renew_due(&n->cfg.cert, now))
+	if (!node_cert_due(&n->cfg.cert, now))
 		return;
 	if (n->cfg.can_redeem && n->cb.renew != NULL) {
 		renew_local(n, now);
