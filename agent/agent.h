@@ -34,6 +34,8 @@ struct agent {
 	struct nss_server *nss;
 	struct ctl_server *ctl;
 	struct overlay *ov;		/* NULL when the overlay is off */
+	int tun_fd;			/* -1: no data plane */
+	char tun_name[16];
 	uint64_t started_ms;
 	struct agent_stats st;
 };

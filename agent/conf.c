@@ -27,6 +27,7 @@ conf_init(struct conf *c)
 	c->dead_after = CONF_DEAD_AFTER_DEFAULT;
 	snprintf(c->listen, sizeof(c->listen), "%s", CONF_LISTEN_DEFAULT);
 	snprintf(c->user, sizeof(c->user), "%s", CONF_USER_DEFAULT);
+	snprintf(c->tun, sizeof(c->tun), "%s", CONF_TUN_DEFAULT);
 	if (c->state_dir == NULL || c->nss_socket == NULL ||
 	    c->control_socket == NULL) {
 		conf_free(c);
@@ -368,6 +369,26 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 		p->conf->user_set = true;
 		return 0;
 	}
+	if (key_is(k, kl, "tun")) {
+		size_t vl = (size_t)(end - v);
+		if (vl == 3 && memcmp(v, "off", 3) == 0) {
+			p->conf->tun[0] = '\0';
+			return 0;
+		}
+		if (vl > CONF_TUN_MAX)
+			return fail(p, "tun must be an interface name of at most "
+			    "%d characters, or off", CONF_TUN_MAX);
+		for (size_t i = 0; i < vl; i++)
+			if (!((v[i] >= 'a' && v[i] <= 'z') ||
+			    (v[i] >= 'A' && v[i] <= 'Z') ||
+			    (v[i] >= '0' && v[i] <= '9') ||
+			    v[i] == '_' || v[i] == '-' || v[i] == '.'))
+				return fail(p, "tun must be an interface name "
+				    "(letters, digits, '_', '-', '.'), or off");
+		memcpy(p->conf->tun, v, vl);
+		p->conf->tun[vl] = '\0';
+		return 0;
+	}
 	if (key_is(k, kl, "ttl")) {
 		if (!seconds(v, end, 0, 86400, &p->conf->ttl))
 			return fail(p, "ttl must be a number of seconds, 0 to 86400");
@@ -382,7 +403,7 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 	}
 	return fail(p, "unknown key '%.*s' (known: state_dir, nss_socket, "
 	    "control_socket, log_level, ttl, dead_after, listen, peer, host, "
-	    "user)",
+	    "user, tun)",
 	    (int)(kl > 64 ? 64 : kl), k);
 }
 

@@ -34,6 +34,9 @@ struct conf_host {
 #define CONF_DEAD_AFTER_MIN	2
 #define CONF_DEAD_AFTER_MAX	3600
 
+#define CONF_TUN_MAX		15	/* IFNAMSIZ - 1 */
+#define CONF_TUN_DEFAULT	"mesh0"
+
 struct conf {
 	char *state_dir;
 	char *nss_socket;
@@ -51,6 +54,9 @@ struct conf {
 	 * user is an error rather than "no mesh user here, stay root". */
 	char user[CONF_USER_MAX + 1];
 	bool user_set;
+	/* The data plane's interface ("mesh0" by default); empty: `tun =
+	 * off`, no data plane, names only. */
+	char tun[CONF_TUN_MAX + 1];
 };
 
 struct conf_parser {

@@ -131,6 +131,14 @@ overlay_counters_json(struct overlay *ov)
 		{ "digests_sent", c->digests_sent },
 		{ "wants_sent", c->wants_sent },
 		{ "tx_datagrams", c->tx_datagrams },
+		{ "drop_hs_seen", st->drop_hs_seen },
+		{ "drop_ratelimit", st->drop_ratelimit },
+		{ "drop_cookie", st->drop_cookie },
+		{ "drop_hs_stale", st->drop_hs_stale },
+		{ "cookies_received", st->cookies_received },
+		{ "initiations_processed", st->initiations_processed },
+		{ "dh_ops", st->dh_ops },
+		{ "under_load", st->under_load },
 	};
 
 	for (int v = 1; v < VR_MAX; v++)

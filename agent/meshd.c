@@ -17,8 +17,10 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "keys.h"
 #include "log.h"
 #include "overlay.h"
+#include "dataplane.h"
 #include "privdrop.h"
 
 #ifndef MESH_SYSCONFDIR
@@ -215,6 +217,7 @@ main(int argc, char **argv)
 	char err[512];
 
 	memset(&a, 0, sizeof(a));
+	a.tun_fd = -1;
 	a.conf_path = DEFAULT_CONF;
 	while ((c = getopt_long(argc, argv, "c:nfdp:l:Vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -270,11 +273,15 @@ main(int argc, char **argv)
 		fatalx("cannot serve name lookups on %s", a.conf.nss_socket);
 	if ((a.ctl = ctl_server_new(&a, a.conf.control_socket)) == NULL)
 		fatalx("cannot serve meshctl on %s", a.conf.control_socket);
-	/* The sockets were all that needed root.  The keys are read after
-	 * this, as the user that will read them again on every reload. */
+	/* The TUN needs root (or the unit's CAP_NET_ADMIN) once, here. */
+	a.tun_fd = dataplane_open(&a, a.tun_name, sizeof(a.tun_name));
+	/* The sockets and the TUN were all that needed root.  The keys are
+	 * read after this, as the user that will read them again on every
+	 * reload. */
 	if (privdrop(a.conf.user, a.conf.user_set, a.conf.state_dir) < 0)
 		fatalx("not starting as root: fix the above, or set user = root "
 		    "in %s", a.conf_path);
+	dataplane_drop_caps();
 	if (agent_load_records(&a) < 0)
 		fatalx("cannot load the node's records");
 	a.ov = overlay_new(&a);
@@ -293,6 +300,8 @@ main(int argc, char **argv)
 	}
 	notify_systemd("STOPPING=1");
 	overlay_free(a.ov);
+	if (a.tun_fd >= 0)
+		close(a.tun_fd);
 	nss_server_free(a.nss);
 	ctl_server_free(a.ctl);
 	store_free(a.store);

@@ -45,6 +45,7 @@ struct overlay {
 	uint64_t saved_at;		/* ms of the last records save try */
 	bool save_failed;
 	bool cert_unsaved, cert_save_failed;	/* node.cert behind the engine */
+	uint64_t tun_errors;
 	/* members whose first record came in since the last export */
 	char (*fresh)[MESH_LABEL_MAX + 1];
 	size_t nfresh;

@@ -32,14 +32,18 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "keys.h"
 #include "common/atomic.h"
 #include "log.h"
+#include "dataplane.h"
 #include "overlay.h"
+#include "tun.h"
 #include "agent/records.h"
-#include "overlay/invite.h"
+#include "invites.h"
 #include "state.h"
 
 #define RX_BATCHES 2	/* batches of datagrams per wake-up: the loop stays fair */
+#define TUN_BURST 64	/* packets from the TUN per wake-up */
 
 static uint64_t
 overlay_now(void)
@@ -69,6 +73,15 @@ cb_wallclock(void *ctx, uint64_t *sec, uint32_t *nsec)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	*sec = (uint64_t)ts.tv_sec;
 	*nsec = (uint32_t)ts.tv_nsec;
+}
+
+static void
+cb_tun_write(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct overlay *ov = ctx;
+
+	if (tun_write(ov->a->tun_fd, pkt, len) < 0)
+		ov->tun_errors++;
 }
 
 static uint32_t
@@ -392,6 +405,24 @@ on_readable(struct ev_loop *loop, int fd, int events, void *data)
 	kick(ov);
 }
 
+/* Packets from the TUN, a bounded number per wake-up. */
+static void
+on_tun(struct ev_loop *loop, int fd, int events, void *data)
+{
+	struct overlay *ov = data;
+	uint8_t buf[DATAPLANE_MTU + 64];
+
+	(void)loop;
+	(void)events;
+	for (int i = 0; i < TUN_BURST; i++) {
+		ssize_t n = tun_read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		node_send_ip(ov->node, overlay_now(), buf, (size_t)n);
+	}
+	kick(ov);
+}
+
 static void
 on_tick(struct ev_loop *loop, struct ev_timer *t, void *data)
 {
@@ -438,12 +469,14 @@ node_setup(struct overlay *ov)
 		.ctx = ov, .send = cb_send, .wallclock = cb_wallclock,
 		.random = cb_random, .local_endpoints = cb_local_endpoints,
 		.redeem = cb_redeem, .renew = cb_renew, .event = cb_event,
+		.tun_write = cb_tun_write,
 	};
 	struct node_cfg cfg = {
 		.sk = a->id.sk,
 		.dead_ms = (uint64_t)a->conf.dead_after * 1000,
 		.ipv4_only = ov->udp.family == AF_INET,
 		.can_redeem = can_redeem(a),
+		.data_plane = a->tun_fd >= 0,
 	};
 	int rc;
 
@@ -495,6 +528,9 @@ overlay_new(struct agent *a)
 		goto fail;
 	if (ev_io_add(a->loop, ov->udp.fd, EV_READ, on_readable, ov) < 0)
 		goto fail;
+	if (a->tun_fd >= 0 &&
+	    ev_io_add(a->loop, a->tun_fd, EV_READ, on_tun, ov) < 0)
+		goto fail;
 	ev_timer_start(a->loop, &ov->tick, 0, on_tick, ov);
 	ev_timer_start(a->loop, &ov->maint, 10, on_maint, ov);
 	log_info("overlay: %s.mesh listening on UDP %s", a->id.name,
@@ -523,6 +559,8 @@ overlay_free(struct overlay *ov)
 		ev_io_del(ov->a->loop, ov->udp.fd);
 		udp_close(&ov->udp);
 	}
+	if (ov->a->tun_fd >= 0)
+		ev_io_del(ov->a->loop, ov->a->tun_fd);
 	free(ov->fresh);
 	free(ov);
 }

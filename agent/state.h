@@ -1,9 +1,9 @@
 /*
- * The state directory files of the overlay (beside overlay/identity.h's):
+ * The state directory files of the overlay (beside agent/keys.h's):
  *   node.cert   0644  this node's certificate, the 204 bytes of its wire form
  *   peers       0644  bootstrap peers learned from join, one HOST:PORT a line
  *   revocations 0644  revocations made on the CA holder (meshctl revoke)
- * (records and invites are recset.h's and invite.h's.)
+ * (the keys are keys.h's, the invites invites.h's, the records records.h's.)
  */
 #ifndef MESH_STATE_H
 #define MESH_STATE_H
@@ -25,7 +25,7 @@
 int state_path(char *out, size_t len, const char *dir, const char *file);
 
 /* atomic_write of dir/file; as root (meshctl run by an admin) the file
- * gets the owner and group of dir, as overlay/identity.c does for the keys:
+ * gets the owner and group of dir, as agent/keys.c does for the keys:
  * meshd runs as the mesh user and must read (invites: rewrite) what
  * meshctl wrote.  The owner is set on the open file before the rename
  * (atomic_write_owned), never by path.  0 or -errno. */

@@ -3,7 +3,7 @@
  * revocations that take them back.  Pure code: no files, no clock (callers
  * pass `now`), no sockets.  Wire layouts are in mesh/signed_wire.h.
  *
- * The CA is the Ed25519 key in network.key (overlay/identity.h); whoever
+ * The CA is the Ed25519 key in network.key (agent/keys.h); whoever
  * holds network.pub can verify.  A certificate is valid at time t when
  * not_before <= t < not_after.  cert_issue() backdates not_before by
  * CERT_SKEW so a member whose clock is a little behind the CA's accepts a

@@ -1,18 +1,48 @@
 /*
  * The receive side of the session engine: map a datagram to its session
- * (by receiver index for responses and transport messages, by the
- * initiator's decrypted static key for initiations), check it, and move
- * the state machine (overlay/session.c) along.  The order of checks keeps
- * junk cheap: length and type, then mac1 (one hash), then DH or AEAD.
- * Every packet ends in exactly one counter of struct session_stats.
+ * (by receiver index, through the index hash, for responses, cookie
+ * replies and transport messages; by the initiator's decrypted static key
+ * for initiations), check it, and move the state machine
+ * (overlay/session.c) along.  The order of checks keeps junk cheap:
+ * length and type, then mac1 (one hash), then DH or AEAD.  Every packet
+ * ends in exactly one counter of struct session_stats.
+ *
+ * Initiations are the one message that costs DH before we know who sent
+ * it, so they pass these gates first, cheapest first (thresholds in
+ * include/mesh/wire.h, the reasoning in doc/overlay.md "Floods"):
+ *   1. length, type, mac1                       drop_malformed, drop_mac
+ *   2. its mac1 is in the seen set: an initiation already refused or
+ *      consumed, replayed                       drop_hs_seen
+ *   3. it counts towards the load: more than load_initiations in this
+ *      second or the last one and we are under load.  Under load, with
+ *      the source's bytes and a send_to callback, an initiation without a
+ *      valid mac2 gets a cookie reply instead  drop_cookie
+ *   4. a token bucket: per source address when mac2 proved it, else per
+ *      /24 or /64 prefix (all sources share one without source bytes)
+ *                                               drop_ratelimit
+ *   5. DH (noise_consume_checked_initiation)    drop_crypto
+ *   6. timestamp: not newer than the peer's last drop_replay_hs, older than
+ *      the wall clock by hs_max_age drop_hs_stale; then the per-peer
+ *      interval, crossed initiations and admit() as before.
+ * Whatever happens after step 5, refused or taken, the initiation's mac1
+ * goes into the seen set, so no copy of it costs DH again.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 
+#include "mac.h"
 #include "session-int.h"
+
+/* Where a datagram came from, as given to session_table_recv2. */
+struct src {
+	const void *opaque;
+	const uint8_t *b;		/* NULL: unknown */
+	size_t len;
+};
 
 /* Turn the finished handshake into a keypair; the caller sets its
  * indexes (read them from hs first: this wipes it). */
@@ -70,26 +100,154 @@ refused(struct session_table *t, enum noise_err e)
 	return true;
 }
 
+/* The limiter key of a source: a class byte, then the /24 or /64 prefix
+ * (exact: the whole address) or the opaque bytes. */
+static size_t
+limit_key(const struct src *src, bool exact, uint8_t key[static 1 + SESSION_SRC_MAX])
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *a = src->b;
+	size_t alen;
+
+	if (src->b == NULL) {
+		key[0] = 0;		/* every unknown source: one bucket */
+		return 1;
+	}
+	if (src->len == 4 || src->len == 6) {
+		alen = 4;
+	} else if ((src->len == 16 || src->len == 18) &&
+	    memcmp(a, mapped, sizeof(mapped)) == 0) {
+		a += sizeof(mapped);
+		alen = 4;
+	} else if (src->len == 16 || src->len == 18) {
+		alen = 16;
+	} else {
+		key[0] = 3;		/* opaque */
+		memcpy(key + 1, src->b, src->len);
+		return 1 + src->len;
+	}
+	key[0] = (uint8_t)((alen == 4 ? 4 : 6) | (exact ? 0x80 : 0));
+	if (!exact)
+		alen = alen == 4 ? 3 : 8;
+	memcpy(key + 1, a, alen);
+	return 1 + alen;
+}
+
+/* Count one initiation; true when the table is under load. */
+static bool
+count_load(struct session_table *t, uint64_t now)
+{
+	uint64_t w = now / 1000;
+
+	if (w != t->load_window) {
+		t->load_prev = w == t->load_window + 1 ? t->load_cur : 0;
+		t->load_cur = 0;
+		t->load_window = w;
+	}
+	if (t->load_cur < UINT32_MAX)
+		t->load_cur++;
+	return t->load_cur > t->fl.load_initiations ||
+	    t->load_prev > t->fl.load_initiations;
+}
+
+/* An initiation's timestamp older than the wall clock by hs_max_age. */
+static bool
+stale(struct session_table *t, const uint8_t ts[static WIRE_TAI64N_LEN])
+{
+	uint64_t sec = 0, tsec = 0;
+	uint32_t nsec = 0;
+
+	if (t->fl.hs_max_age == 0)
+		return false;
+	t->cb.wallclock(t->cb.ctx, &sec, &nsec);
+	for (int i = 0; i < 8; i++)
+		tsec = tsec << 8 | ts[i];
+	tsec -= UINT64_C(1) << 62;	/* TAI64 label of unix time 0 */
+	return tsec < sec && (sec - tsec) * 1000 > t->fl.hs_max_age;
+}
+
+static void
+send_cookie(struct session_table *t, uint64_t now, const uint8_t *pkt,
+    size_t len, const struct src *src)
+{
+	const struct wire_initiation *m = (const struct wire_initiation *)pkt;
+	uint8_t cookie[WIRE_MAC_LEN];
+
+	cookie_make(&t->cookie, now, src->b, src->len, cookie);
+	cookie_reply(t->out, t->st.cookie_key, noise_le32(m->sender),
+	    mac1_of(pkt, len), cookie);
+	sodium_memzero(cookie, sizeof(cookie));
+	t->cb.send_to(t->cb.ctx, src->opaque, t->out, WIRE_COOKIE_LEN);
+}
+
+/* Steps 2 to 4 of the comment at the top: false when the initiation was
+ * dropped (and counted) before any DH. */
+static bool
+initiation_gates(struct session_table *t, uint64_t now, const uint8_t *pkt,
+    size_t len, const struct src *src)
+{
+	uint8_t key[1 + SESSION_SRC_MAX];
+	size_t klen;
+	bool proven = false;
+
+	if (seen_has(&t->seen, mac1_of(pkt, len))) {
+		t->stats.drop_hs_seen++;
+		return false;
+	}
+	if (count_load(t, now)) {
+		t->stats.under_load++;
+		if (src->b != NULL && t->cb.send_to != NULL) {
+			if (!cookie_check_mac2(&t->cookie, now, src->b,
+			    src->len, pkt, len)) {
+				send_cookie(t, now, pkt, len, src);
+				t->stats.drop_cookie++;
+				return false;
+			}
+			proven = true;
+		}
+	}
+	klen = limit_key(src, proven, key);
+	if (!ratelimit_allow(&t->rl, now, key, klen, t->fl.rate,
+	    t->fl.burst)) {
+		t->stats.drop_ratelimit++;
+		return false;
+	}
+	return true;
+}
+
 static int
 recv_initiation(struct session_table *t, uint64_t now, const uint8_t *pkt,
-    size_t len, const void *src)
+    size_t len, const struct src *src)
 {
 	struct session *s;
 	void *user;
 	uint8_t ts[WIRE_TAI64N_LEN];
 	uint32_t local_index, remote_index;
 	size_t plen = 0, n;
+	unsigned dh = 0;
+	enum noise_err e;
 	int rc = -EBADMSG;
 
-	if (refused(t, noise_consume_initiation(&t->st, pkt, len, &t->hs,
-	    &t->peer, ts, t->rpayload, &plen)))
+	if (refused(t, noise_check_initiation(&t->st, pkt, len)))
 		return rc;
+	if (!initiation_gates(t, now, pkt, len, src))
+		return rc;
+	t->stats.initiations_processed++;
+	e = noise_consume_checked_initiation(&t->st, pkt, len, &t->hs,
+	    &t->peer, ts, t->rpayload, &plen, &dh);
+	t->stats.dh_ops += dh;
+	if (refused(t, e))
+		goto out;
 	s = session_table_find(t, t->peer.ed_pk);
+	if (s != NULL && memcmp(ts, s->last_ts, sizeof(ts)) <= 0) {
+		t->stats.drop_replay_hs++;
+		goto out;
+	}
+	if (stale(t, ts)) {
+		t->stats.drop_hs_stale++;
+		goto out;
+	}
 	if (s != NULL) {
-		if (memcmp(ts, s->last_ts, sizeof(ts)) <= 0) {
-			t->stats.drop_replay_hs++;
-			goto out;
-		}
 		if (s->last_init_rx != 0 &&
 		    now - s->last_init_rx < WIRE_INITIATION_MIN_INTERVAL) {
 			t->stats.drop_flood++;
@@ -126,24 +284,79 @@ recv_initiation(struct session_table *t, uint64_t now, const uint8_t *pkt,
 	remote_index = s->hs.remote_index;
 	t->stats.rx_packets++;
 	if (t->cb.seen != NULL)
-		t->cb.seen(t->cb.ctx, s, src);
+		t->cb.seen(t->cb.ctx, s, src->opaque);
 
-	local_index = sess_new_index(t);
+	local_index = sess_new_index(s);
 	n = noise_create_response(&s->hs, &t->st, &s->peer, local_index,
 	    t->payload, t->plen, t->out);
 	if (n == 0) {
 		sodium_memzero(&s->hs, sizeof(s->hs));
+		sess_index_sync(s);
 		goto out;
 	}
+	t->stats.dh_ops += 2;		/* ee, se */
 	install_keypair(s, now, false);
 	s->next.local_index = local_index;
 	s->next.remote_index = remote_index;
+	sess_index_sync(s);
 	sess_emit(s, now, t->out, n);
 	rc = 0;
 out:
+	/* Refused or taken: no copy of it costs DH again. */
+	seen_add(&t->seen, mac1_of(pkt, len));
 	sodium_memzero(&t->hs, sizeof(t->hs));
 	sodium_memzero(t->rpayload, plen);
 	return rc;
+}
+
+/* The session whose handshake in flight has local index idx. */
+static struct session *
+find_handshake(struct session_table *t, uint32_t idx)
+{
+	struct session *s = index_map_get(&t->index, idx);
+
+	if (s != NULL && s->hs.state == NOISE_INIT_SENT &&
+	    s->hs.local_index == idx)
+		return s;
+	return NULL;
+}
+
+static int
+recv_cookie(struct session_table *t, uint64_t now, const uint8_t *pkt,
+    size_t len)
+{
+	const struct wire_cookie *m = (const struct wire_cookie *)pkt;
+	struct session *s;
+	uint8_t cookie[WIRE_MAC_LEN];
+
+	if (len != WIRE_COOKIE_LEN ||
+	    (m->h.reserved[0] | m->h.reserved[1] | m->h.reserved[2]) != 0) {
+		t->stats.drop_malformed++;
+		return -EBADMSG;
+	}
+	if ((s = find_handshake(t, noise_le32(m->receiver))) == NULL) {
+		t->stats.drop_index++;
+		return -EBADMSG;
+	}
+	if (!cookie_open(cookie, s->peer.cookie_key, pkt, s->last_mac1)) {
+		t->stats.drop_crypto++;
+		return -EBADMSG;
+	}
+	memcpy(s->cookie, cookie, sizeof(cookie));
+	sodium_memzero(cookie, sizeof(cookie));
+	s->cookie_birth = now;
+	t->stats.rx_packets++;
+	t->stats.cookies_received++;
+	/* Not seen(): the reply proves nothing about the peer's address.
+	 * Resend at once, with mac2, but once per attempt, so that replies
+	 * (which anyone who saw our initiation can make) cannot make us
+	 * send in a loop; later retransmits carry mac2 anyway. */
+	if (!s->cookie_resent) {
+		s->cookie_resent = true;
+		sess_send_initiation(s, now);
+		sess_index_sync(s);
+	}
+	return 0;
 }
 
 static int
@@ -153,6 +366,7 @@ recv_response(struct session_table *t, uint64_t now, const uint8_t *pkt,
 	struct session *s = NULL;
 	uint32_t idx, local_index, remote_index;
 	size_t plen = 0;
+	enum noise_err e;
 	int rc = -EBADMSG;
 
 	if (len < WIRE_RESPONSE_MIN || len > WIRE_RESPONSE_MAX) {
@@ -160,22 +374,23 @@ recv_response(struct session_table *t, uint64_t now, const uint8_t *pkt,
 		return rc;
 	}
 	idx = noise_response_receiver(pkt, len);
-	for (size_t i = 0; i < t->n && s == NULL; i++)
-		if (t->v[i]->hs.state == NOISE_INIT_SENT &&
-		    t->v[i]->hs.local_index == idx)
-			s = t->v[i];
-	if (s != NULL && refused(t, noise_consume_response(&s->hs, &t->st,
-	    pkt, len, t->rpayload, &plen)))
-		return rc;
+	s = find_handshake(t, idx);
 	if (s == NULL) {
 		t->stats.drop_index++;	/* stale, or a replay */
 		return rc;
 	}
+	e = noise_consume_response(&s->hs, &t->st, pkt, len, t->rpayload,
+	    &plen);
+	if (e == NOISE_OK || e == NOISE_ECRYPTO)
+		t->stats.dh_ops += 2;	/* ee, se (at most) */
+	if (refused(t, e))
+		return rc;
 	if (t->cb.admit != NULL && !t->cb.admit(t->cb.ctx, s, s->peer.ed_pk,
 	    t->rpayload, plen, &s->user)) {
 		t->stats.drop_refused++;
 		sodium_memzero(&s->hs, sizeof(s->hs));
 		s->hs_first = 0;
+		sess_index_sync(s);
 		goto out;
 	}
 	local_index = s->hs.local_index;
@@ -186,6 +401,7 @@ recv_response(struct session_table *t, uint64_t now, const uint8_t *pkt,
 	install_keypair(s, now, true);
 	s->cur.local_index = local_index;
 	s->cur.remote_index = remote_index;
+	sess_index_sync(s);
 	s->hs_first = 0;
 	s->reply_due_since = 0;
 	if (s->qlen > 0)
@@ -218,8 +434,7 @@ recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
 		return -EBADMSG;
 	}
 	idx = noise_le32(h->receiver);
-	for (size_t i = 0; i < t->n && kp == NULL; i++) {
-		s = t->v[i];
+	if ((s = index_map_get(&t->index, idx)) != NULL) {
 		if (s->cur.valid && s->cur.local_index == idx)
 			kp = &s->cur;
 		else if (s->next.valid && s->next.local_index == idx)
@@ -261,6 +476,7 @@ recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
 		sess_kp_clear(&s->next);
 		kp = &s->cur;
 		promoted = true;
+		sess_index_sync(s);
 	}
 	s->reply_due_since = 0;
 	if (plen > 0 && s->ka_due_since == 0)
@@ -281,22 +497,31 @@ recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
 		t->cb.recv(t->cb.ctx, s, t->plain, plen);
 	}
 	sodium_memzero(t->plain, plen);
+	sess_index_sync(s);
 	return 0;
 }
 
 int
-session_table_recv(struct session_table *t, uint64_t now, const uint8_t *pkt,
-    size_t len, const void *src)
+session_table_recv2(struct session_table *t, uint64_t now, const uint8_t *pkt,
+    size_t len, const void *src, const uint8_t *src_bytes, size_t src_len)
 {
+	struct src from = { src, src_bytes, src_len };
+
+	if (src_len > SESSION_SRC_MAX)
+		abort();	/* caller bug */
+	if (src_bytes == NULL || src_len == 0)
+		from.b = NULL, from.len = 0;
 	if (len < sizeof(struct wire_header)) {
 		t->stats.drop_malformed++;
 		return -EBADMSG;
 	}
 	switch (pkt[0]) {
 	case WIRE_INITIATION:
-		return recv_initiation(t, now, pkt, len, src);
+		return recv_initiation(t, now, pkt, len, &from);
 	case WIRE_RESPONSE:
 		return recv_response(t, now, pkt, len, src);
+	case WIRE_COOKIE:
+		return recv_cookie(t, now, pkt, len);
 	case WIRE_TRANSPORT:
 		return recv_transport(t, now, pkt, len, src);
 	default:
@@ -305,3 +530,10 @@ session_table_recv(struct session_table *t, uint64_t now, const uint8_t *pkt,
 	}
 }
 
+
+int
+session_table_recv(struct session_table *t, uint64_t now, const uint8_t *pkt,
+    size_t len, const void *src)
+{
+	return session_table_recv2(t, now, pkt, len, src, NULL, 0);
+}

@@ -4,10 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <sodium.h>
 
-#include "common/atomic.h"
 #include "common/name.h"
 #include "invite.h"
 
@@ -16,8 +14,9 @@
 #define CHECK_DOMAIN	"nss-mesh invite-check v1"
 #define PROOF_DOMAIN	"nss-mesh invite proof v1"
 
-/* The invite file: "MINV" | version 1 | 0 0 0 | count u32 LE | 0 x4, then
- * count fixed entries.  Secrets inside, hence mode 0600. */
+/* The store's bytes (what its save hook gets and invite_store_parse
+ * reads): "MINV" | version 1 | 0 0 0 | count u32 LE | 0 x4, then count
+ * fixed entries.  Secrets inside: the agent keeps them in a 0600 file. */
 #define FILE_MAGIC	"MINV"
 #define FILE_VERSION	1
 #define FILE_HDR_LEN	16
@@ -30,6 +29,9 @@ struct invite_ent_wire {
 	uint8_t used_by[MESH_KEY_LEN];
 };
 _Static_assert(sizeof(struct invite_ent_wire) == 128, "invite entry changed");
+_Static_assert(INVITE_STORE_BYTES_MAX ==
+    FILE_HDR_LEN + INVITE_MAX * sizeof(struct invite_ent_wire),
+    "INVITE_STORE_BYTES_MAX is out of date");
 
 struct invite_ent {
 	char name[MESH_LABEL_MAX + 1];
@@ -40,9 +42,7 @@ struct invite_ent {
 
 /* All of it in one sodium_malloc block: secrets never in ordinary heap. */
 struct invite_store {
-	char path[4096];
-	uid_t uid;			/* the file's owner, -1: as created */
-	gid_t gid;
+	struct invite_store_io io;	/* io.save NULL: memory only */
 	size_t n;
 	struct invite_ent ent[INVITE_MAX];
 };
@@ -220,14 +220,18 @@ invite_proof(const uint8_t secret[static MESH_INVITE_SECRET_LEN],
 
 /* ---- the store ----------------------------------------------------------- */
 
+/* Serialise the store and hand it to the save hook; 0 when it says the
+ * bytes are durable.  The bytes hold secrets: guarded memory, wiped. */
 static int
 store_save(const struct invite_store *st)
 {
 	size_t len = FILE_HDR_LEN + st->n * sizeof(struct invite_ent_wire);
-	uint8_t *b = sodium_malloc(len);
+	uint8_t *b;
 	int rc;
 
-	if (b == NULL)
+	if (st->io.save == NULL)
+		return 0;
+	if ((b = sodium_malloc(len)) == NULL)
 		return -ENOMEM;
 	memset(b, 0, len);
 	memcpy(b, FILE_MAGIC, 4);
@@ -244,13 +248,13 @@ store_save(const struct invite_store *st)
 		mesh_put_le64(w->used_at, e->used_at);
 		memcpy(w->used_by, e->used_by, MESH_KEY_LEN);
 	}
-	rc = atomic_write_owned(st->path, b, len, 0600, st->uid, st->gid);
+	rc = st->io.save(st->io.ctx, b, len);
 	sodium_free(b);
 	return rc;
 }
 
-static int
-store_parse(struct invite_store *st, const uint8_t *b, size_t len)
+int
+invite_store_parse(struct invite_store *st, const uint8_t *b, size_t len)
 {
 	size_t n;
 
@@ -280,13 +284,9 @@ store_parse(struct invite_store *st, const uint8_t *b, size_t len)
 }
 
 int
-invite_store_open(const char *path, struct invite_store **out)
+invite_store_new(const struct invite_store_io *io, struct invite_store **out)
 {
-	size_t max = FILE_HDR_LEN + INVITE_MAX * sizeof(struct invite_ent_wire);
 	struct invite_store *st;
-	uint8_t *b = NULL;
-	ssize_t n;
-	int rc = 0;
 
 	*out = NULL;
 	if (sodium_init() < 0)
@@ -294,44 +294,20 @@ invite_store_open(const char *path, struct invite_store **out)
 	if ((st = sodium_malloc(sizeof(*st))) == NULL)
 		return -ENOMEM;
 	memset(st, 0, sizeof(*st));
-	st->uid = (uid_t)-1;
-	st->gid = (gid_t)-1;
-	if ((size_t)snprintf(st->path, sizeof(st->path), "%s", path) >=
-	    sizeof(st->path)) {
-		rc = -ENAMETOOLONG;
-		goto out;
-	}
-	if ((b = sodium_malloc(max)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	n = read_small_file(path, b, max);
-	if (n == -ENOENT)
-		rc = 0;
-	else if (n < 0)
-		rc = n == -EFBIG ? -EINVAL : (int)n;
-	else
-		rc = store_parse(st, b, (size_t)n);
-out:
-	sodium_free(b);
-	if (rc < 0)
-		invite_store_free(st);
-	else
-		*out = st;
-	return rc;
-}
-
-void
-invite_store_set_owner(struct invite_store *st, uid_t uid, gid_t gid)
-{
-	st->uid = uid;
-	st->gid = gid;
+	if (io != NULL)
+		st->io = *io;
+	*out = st;
+	return 0;
 }
 
 void
 invite_store_free(struct invite_store *st)
 {
-	sodium_free(st);	/* NULL-safe; wipes the secrets */
+	if (st == NULL)
+		return;
+	if (st->io.release != NULL)
+		st->io.release(st->io.ctx);
+	sodium_free(st);	/* wipes the secrets */
 }
 
 size_t
@@ -400,8 +376,8 @@ invite_create(struct invite_store *st, const char *name, const char *host,
 	memcpy(e->secret, t->secret, sizeof(e->secret));
 	e->expires = t->expires;
 	if ((rc = store_save(st)) < 0) {
-		/* Not on disk, so it does not exist.  (A replaced invite of the
-		 * same name stays gone from memory; the file still has it.) */
+		/* Not saved, so it does not exist.  (A replaced invite of the
+		 * same name stays gone from memory; the saved copy has it.) */
 		sodium_memzero(e, sizeof(*e));
 		st->n--;
 		goto out;

@@ -2,7 +2,8 @@
  * Invites: how a new machine gets a certificate (the tinc 1.1 idea).
  *
  * On the CA holder, `meshctl invite NAME` calls invite_create(): it draws a
- * random secret, remembers (name, secret, expiry) in the invite file and
+ * random secret, remembers (name, secret, expiry) in the store, which
+ * saves itself (on the CA holder: the invite file, agent/invites.h) and
  * prints a token "mesh1-<base64url>" carrying the secret, the name, the
  * network id, this member's key and a host:port to reach it.  Layout in
  * mesh/signed_wire.h.
@@ -18,7 +19,7 @@
  * proof is worth nothing for another key.  invite_redeem() finds the
  * invite whose secret gives that proof (compared in constant time against
  * every outstanding invite), checks it is unused, unexpired and for that
- * name, marks it used on disk, and only then issues the certificate: a
+ * name, marks it used and saves the store, and only then issues the certificate: a
  * crash can lose an invite, never let one be used twice.
  *
  * Single use means one key: the same joiner key asking again (its first
@@ -30,17 +31,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "cert.h"
 #include "mesh/nss_wire.h"
 #include "mesh/signed_wire.h"
 
 #define INVITE_MAX		256	/* invites held, used ones included */
-#define INVITE_FILE		"invites"	/* in the state directory */
 #define INVITE_PROOF_LEN	32
 #define INVITE_LIFETIME_DEFAULT	(7 * 86400)
 #define INVITE_KEEP_USED	86400	/* keep spent invites past expiry */
+/* The most bytes a store serialises to (header + INVITE_MAX entries). */
+#define INVITE_STORE_BYTES_MAX	(16 + INVITE_MAX * 128)
 /* Text length including the NUL: prefix + base64 of the largest token. */
 #define INVITE_TEXT_MAX		(sizeof(MESH_INVITE_PREFIX) - 1 + \
 	((MESH_INVITE_WIRE_MAX * 4 + 2) / 3) + 1)
@@ -68,24 +69,44 @@ void invite_proof(const uint8_t secret[static MESH_INVITE_SECRET_LEN],
     const uint8_t joiner_pk[static MESH_KEY_LEN],
     uint8_t proof[static INVITE_PROOF_LEN]);
 
-/* The CA holder's side.  The store keeps its secrets in sodium_malloc
- * memory and its file (mode 0600) at path. */
+/* The CA holder's side: the store, in memory, kept in sodium_malloc
+ * memory because it holds the secrets. */
 struct invite_store;
 
-/* Open the invite file at path (none yet is fine).  0, or -errno: -EINVAL
- * when the file is damaged (it is our own private file, so a damaged one
- * is not guessed at: move it away to start over). */
-int invite_store_open(const char *path, struct invite_store **out);
+/* Where the store keeps itself.  Every change (a new invite, an invite
+ * marked used) serialises the whole store and calls save(ctx, data, len)
+ * before anything depends on it: before invite_create writes the token,
+ * before invite_redeem issues the certificate.  save returns 0 only once
+ * the bytes are durable (the agent: atomic_write_owned of the invite
+ * file); on an error the change is undone in memory and the call fails
+ * with it.  data holds the secrets and is wiped after the call.  release,
+ * if not NULL, is called with ctx by invite_store_free.  (A hook rather
+ * than a "change, then the caller saves" pair, so the order and the undo
+ * stay in the one function that makes the token or the certificate.) */
+struct invite_store_io {
+	int (*save)(void *ctx, const uint8_t *data, size_t len);
+	void (*release)(void *ctx);
+	void *ctx;
+};
+
+/* A new, empty store that saves through io (copied; NULL: memory only,
+ * every save succeeds).  0, or -ENOMEM / -EIO, and then ctx is not
+ * released: it is still the caller's. */
+int invite_store_new(const struct invite_store_io *io,
+    struct invite_store **out);
+/* Replace the store's invites with the ones serialised in b (what save was
+ * given).  0, or -EINVAL when b is not such bytes (the store is then in
+ * an unspecified but valid state: free it). */
+int invite_store_parse(struct invite_store *st, const uint8_t *b, size_t len);
+/* Release the hook's ctx, wipe and free; NULL-safe. */
 void invite_store_free(struct invite_store *st);
-/* Every later save gives the file uid:gid, on the open file before the
- * rename (atomic_write_owned); -1 leaves it as created (the default). */
-void invite_store_set_owner(struct invite_store *st, uid_t uid, gid_t gid);
 size_t invite_store_count(const struct invite_store *st);
 
 /* Make an invite for name, valid for lifetime seconds, to be redeemed at
  * host (this member, key member_pk) and write its token text to out.
- * The invite is on disk before the token exists.  Length of the text, or
- * -EINVAL (name, host), -ENOSPC (INVITE_MAX held), -errno from writing. */
+ * The invite is saved (io.save returned 0) before the token exists.  Length
+ * of the text, or -EINVAL (name, host), -ENOSPC (INVITE_MAX held), -errno
+ * from save. */
 int invite_create(struct invite_store *st, const char *name, const char *host,
     const uint8_t member_pk[static MESH_KEY_LEN],
     const uint8_t ca_pk[static MESH_KEY_LEN], uint64_t now, uint64_t lifetime,
@@ -96,7 +117,7 @@ int invite_create(struct invite_store *st, const char *name, const char *host,
  *   -EPERM        the invite is for another name
  *   -EKEYEXPIRED  the invite expired
  *   -EALREADY     the invite was used by another key
- *   -errno        the invite file could not be updated (nothing issued). */
+ *   -errno        from save: the use could not be recorded (nothing issued). */
 int invite_redeem(struct invite_store *st,
     const uint8_t proof[static INVITE_PROOF_LEN], const char *name,
     const uint8_t joiner_pk[static MESH_KEY_LEN], uint64_t now,

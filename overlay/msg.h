@@ -16,6 +16,12 @@
  *   WANT       type | n u8 | n * key[32]                send me these
  *   SEEN       type | endpoint wire (19)                "you came from here"
  *   LEAVE      type                                     "shutting down, bye"
+ *   LINKS      type | link record (overlay/linkstate.h) | sig[64]
+ *              the sender's direct links, signed by the record's node
+ *   HOP        type | ttl u8 | src key[32] | dst key[32] | packet
+ *              a session packet of src's session with dst, carried by
+ *              members that relay; they see these keys, never the
+ *              payload (the packet is end-to-end encrypted)
  *   JOIN_REQ   type | name_len u8 | proof[32] | name    joiner -> member
  *   JOIN_OK    type | ca_pk[32] | cert wire | record wire   member -> joiner
  *   JOIN_ERR   type | errno u8                          member -> joiner
@@ -44,7 +50,9 @@ enum msg_type {
 	MSG_LEAVE = 0x15,
 	MSG_RENEW_REQ = 0x16,
 	MSG_RENEW_OK = 0x17,
-	MSG_RENEW_ERR = 0x18,
+	MSG_LINKS = 0x18,
+	MSG_HOP = 0x19,
+	MSG_RENEW_ERR = 0x1a,
 	MSG_JOIN_REQ = 0x20,
 	MSG_JOIN_OK = 0x21,
 	MSG_JOIN_ERR = 0x22,
@@ -60,6 +68,11 @@ _Static_assert(MSG_JOIN_ERR < MSG_TYPE_SPACE && MSG_RECORD < MSG_TYPE_SPACE,
 #define MSG_DIGEST_MAX		32	/* entries per DIGEST */
 #define MSG_DIGEST_HEAD		(1 + 1 + 2 * MESH_KEY_LEN)
 #define MSG_WANT_MAX		40	/* keys per WANT */
+#define MSG_LINKS_SIG		64
+#define MSG_HOP_HEAD		(1 + 1 + 2 * MESH_KEY_LEN)
+#define MSG_HOP_TTL		8	/* relays a HOP may pass, at most */
+/* The largest session packet a HOP carries. */
+#define MSG_HOP_PACKET_MAX	(MSG_MAX - MSG_HOP_HEAD)
 #define MSG_RENEW_LEN		(1 + sizeof(struct mesh_cert_wire))
 #define MSG_JOIN_OK_LEN		(1 + MESH_KEY_LEN + \
 	sizeof(struct mesh_cert_wire) + RECORD_WIRE_LEN)

@@ -14,6 +14,9 @@
 #define MESH_NODE_INT_H
 
 #include "node.h"
+#include "addr.h"
+#include "ippkt.h"
+#include "linkstate.h"
 #include "msg.h"
 
 struct peer {
@@ -25,6 +28,7 @@ struct peer {
 	struct mesh_cert cert;		/* from its handshake */
 	bool have_cert;
 	bool joiner;			/* may only redeem an invite */
+	bool keepalive_on;		/* its session sends keepalives */
 	bool left;			/* said goodbye, silent since */
 	uint64_t admitted;		/* ms: a joiner was let in */
 	uint64_t join_answered;		/* ms: a joiner got its answer */
@@ -45,6 +49,42 @@ struct peer {
 	bool issuer;			/* it renewed ours once */
 	uint64_t renew_issued;		/* ms we last issued it one; 0: never */
 	struct mesh_cert renewed;	/* what we issued then */
+	/* the data plane */
+	uint64_t direct_rx;		/* ms: last packet over its own UDP path */
+	uint64_t hs_sent;		/* ms: our initiation went out (RTT) */
+	uint32_t rtt_us;
+	bool have_relay;		/* the hop in use, when not direct */
+	uint8_t relay[MESH_KEY_LEN];
+	uint64_t tx_bytes, rx_bytes;
+};
+
+/* Work that may not happen inside a session callback (no session call
+ * from send(), no table recv from recv()): done once the call returns. */
+enum deferred_kind {
+	DEFER_HOP,			/* send msg over the session of `to` */
+	DEFER_DELIVER,			/* a relayed packet for us, from `to` */
+};
+
+struct deferred {
+	enum deferred_kind kind;
+	uint8_t to[MESH_KEY_LEN];
+	size_t len;
+	uint8_t msg[MSG_MAX];
+};
+
+#define NODE_DEFER_MAX	32
+/* The endpoint family of "through a relay": never on the wire, only the
+ * src of a session packet that came in a HOP (addr = the relay's key,
+ * its first 16 bytes). */
+#define EP_RELAY	((enum mesh_ep_family)0x52)
+
+struct held_links;
+
+/* Overlay address -> member key, rebuilt when the record set changes. */
+struct addr_ent {
+	uint8_t addr[16];
+	uint8_t pk[MESH_KEY_LEN];
+	bool used;
 };
 
 struct seed {
@@ -79,6 +119,22 @@ struct node {
 	uint64_t renew_next;		/* ms: the next RENEW_REQ may go */
 	uint64_t renew_local_next;	/* unix s: the next local try */
 	struct node_counters c;
+
+	/* the data plane (forward.c, links.c) */
+	uint8_t addr[16];		/* our overlay address */
+	uint8_t prefix[MESH_PREFIX_LEN];
+	struct addr_ent *addrs;		/* open addressing, power of two */
+	size_t addrs_cap;
+	uint64_t addrs_gen;		/* recset generation it was built at */
+	struct ippkt_ratelimit icmp_rl;
+	struct linkstate *ls;
+	struct linkstate_record mine;	/* as last published */
+	struct held_links *held_links;	/* links.c */
+	size_t nheld_links;
+	uint64_t links_at;		/* ms of the last publish */
+	struct deferred *defer;
+	size_t ndefer;
+	bool in_flush;
 };
 
 /* node.c */
@@ -113,6 +169,34 @@ bool gossip_revoke(struct node *n, struct peer *from,
 
 /* paths.c */
 void paths_maint(struct node *n);
+
+/* links.c */
+int links_init(struct node *n);
+void links_free(struct node *n);
+void links_maint(struct node *n);
+void links_established(struct node *n, struct peer *p);
+void links_forget(struct node *n, const uint8_t pk[static MESH_KEY_LEN]);
+void links_on_msg(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+/* The member to hand a packet for dst to: dst itself when its own path
+ * works, a relay when the graph has a path, NULL when nothing does. */
+struct peer *links_next_hop(struct node *n, struct peer *dst);
+/* Heard over its own UDP path within suspect_ms (path_direct), and a
+ * session up too (peer_direct: a link, for our link record). */
+bool path_direct(const struct node *n, const struct peer *p);
+bool peer_direct(const struct node *n, const struct peer *p);
+
+/* forward.c */
+int forward_init(struct node *n);
+void forward_free(struct node *n);
+void forward_on_ip(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+void forward_on_hop(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+/* A session packet for p that its own path cannot carry: through relay r. */
+void forward_via(struct node *n, struct peer *r, struct peer *p,
+    const uint8_t *pkt, size_t len);
+void forward_flush(struct node *n);
 
 /* join.c */
 void join_on_req(struct node *n, struct peer *p, const uint8_t *m,

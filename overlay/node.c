@@ -36,6 +36,8 @@ struct handler {
 
 static void on_seen(struct node *n, struct peer *p, const uint8_t *m,
     size_t len);
+static void on_ip(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
 static void on_leave(struct node *n, struct peer *p, const uint8_t *m,
     size_t len);
 
@@ -49,11 +51,18 @@ static const struct handler handlers[MSG_TYPE_SPACE] = {
 	[MSG_SEEN] = { 1 + sizeof(struct mesh_ep_wire),
 	    1 + sizeof(struct mesh_ep_wire), on_seen, false },
 	[MSG_LEAVE] = { 1, 1, on_leave, false },
+	[MSG_LINKS] = { 1 + LINKSTATE_HEAD_LEN + MSG_LINKS_SIG, MSG_MAX,
+	    links_on_msg, false },
+	[MSG_HOP] = { MSG_HOP_HEAD + 1, MSG_MAX, forward_on_hop, false },
 	[MSG_JOIN_REQ] = { 2 + INVITE_PROOF_LEN, MSG_MAX, join_on_req, true },
 	[MSG_RENEW_REQ] = { MSG_RENEW_LEN, MSG_RENEW_LEN, renew_on_req, false },
 	[MSG_RENEW_OK] = { MSG_RENEW_LEN, MSG_RENEW_LEN, renew_on_ok, false },
 	[MSG_RENEW_ERR] = { 2, 2, renew_on_err, false },
 };
+
+/* IP packets, told by their version nibble: only IPv6 is carried. */
+static const struct handler ip_handler = { IPPKT_IP6_HLEN, MSG_MAX, on_ip,
+    false };
 
 uint64_t
 node_unix(struct node *n)
@@ -92,6 +101,8 @@ static void
 transmit(struct node *n, const struct mesh_endpoint *to, const uint8_t *pkt,
     size_t len)
 {
+	if (to->family == EP_RELAY)
+		return;		/* not a UDP endpoint: see cb_send */
 	n->c.tx_datagrams++;
 	n->c.tx_bytes += len;
 	n->cb.send(n->cb.ctx, to, pkt, len);
@@ -103,15 +114,35 @@ cb_send(void *ctx, struct session *s, const uint8_t *pkt, size_t len)
 	struct node *n = ctx;
 	struct peer *p = session_user(s);
 
-	if (p == NULL || !p->have_ep)
+	struct peer *r;
+	bool init = len > 0 && pkt[0] == WIRE_INITIATION;
+
+	if (p == NULL)
 		return;
-	if (p->nprobe > 0 && len > 0 && pkt[0] == WIRE_INITIATION) {
+	if (init) {
+		p->hs_sent = n->now;
 		/* Not heard where it is yet: every candidate at once. */
 		for (size_t i = 0; i < p->nprobe; i++)
 			transmit(n, &p->probe[i], pkt, len);
+	}
+	if (path_direct(n, p)) {
+		if (!init || p->nprobe == 0)
+			transmit(n, &p->ep, pkt, len);
 		return;
 	}
-	transmit(n, &p->ep, pkt, len);
+	/* Its own path does not work (yet): through a relay, if the graph
+	 * has one -- an initiation both ways, the first answer wins. */
+	if ((r = links_next_hop(n, p)) != NULL && r != p)
+		forward_via(n, r, p, pkt, len);
+	else if (p->have_ep && !(init && p->nprobe > 0))
+		transmit(n, &p->ep, pkt, len);
+}
+
+/* A cookie reply, to whoever sent an initiation under load. */
+static void
+cb_send_to(void *ctx, const void *src, const uint8_t *pkt, size_t len)
+{
+	transmit(ctx, src, pkt, len);
 }
 
 static void
@@ -123,9 +154,12 @@ cb_recv(void *ctx, struct session *s, const uint8_t *data, size_t len)
 
 	if (p == NULL || len == 0)
 		return;
-	if (data[0] >= MSG_TYPE_SPACE || (h = &handlers[data[0]])->fn == NULL ||
-	    len < h->min_len || len > h->max_len) {
-		n->c.drop_badmsg++;	/* IP packets too, until the data plane */
+	if (data[0] >> 4 == 6)
+		h = &ip_handler;
+	else if (data[0] >= MSG_TYPE_SPACE || (h = &handlers[data[0]])->fn == NULL)
+		h = NULL;
+	if (h == NULL || len < h->min_len || len > h->max_len) {
+		n->c.drop_badmsg++;
 		return;
 	}
 	if (p->joiner && !h->joiner_ok) {
@@ -202,16 +236,19 @@ cb_seen(void *ctx, struct session *s, const void *src)
 
 	if (p == NULL)
 		return;		/* admit() always leaves a peer */
-	if (p->s == NULL) {
-		/* The session admission just made. */
-		p->s = s;
-		if (!p->joiner)
-			session_set_keepalive(s, n->keepalive_ms);
+	if (p->s == NULL)
+		p->s = s;	/* the session admission just made */
+	if (!p->joiner && !p->keepalive_on) {
+		/* A member now (perhaps over what was its joiner session):
+		 * keepalives, for the failure detector and NAT mappings. */
+		session_set_keepalive(s, n->keepalive_ms);
+		p->keepalive_on = true;
 	}
 	p->last_rx = n->now;
 	p->left = false;
-	if (ep == NULL)
-		return;
+	if (ep == NULL || ep->family == EP_RELAY)
+		return;		/* through a relay: its own path unproven */
+	p->direct_rx = n->now;
 	p->nprobe = 0;		/* it answered: we know where it is */
 	if (!p->ep_observed || !p->have_ep ||
 	    memcmp(&p->ep, ep, sizeof(p->ep)) != 0) {
@@ -232,8 +269,17 @@ cb_established(void *ctx, struct session *s)
 		return;
 	p->backoff = NODE_BACKOFF_MIN_MS;
 	p->up_since = n->now;
-	if (!p->joiner)
+	if (p->hs_sent != 0 && p->direct_rx == n->now) {
+		/* Our initiation, answered over its own path: an RTT. */
+		uint64_t rtt = (n->now - p->hs_sent) * 1000;
+		p->rtt_us = rtt < 100 ? 100 : rtt > 10000000 ? 10000000 :
+		    (uint32_t)rtt;
+	}
+	p->hs_sent = 0;
+	if (!p->joiner) {
 		gossip_established(n, p);
+		links_established(n, p);
+	}
 }
 
 static void
@@ -275,6 +321,12 @@ on_seen(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 		return;
 	}
 	gossip_observed(n, &ep);
+}
+
+static void
+on_ip(struct node *n, struct peer *p, const uint8_t *m, size_t len)
+{
+	forward_on_ip(n, p, m, len);
 }
 
 static void
@@ -327,6 +379,7 @@ settle(struct node *n)
 {
 	uint64_t gen;
 
+	forward_flush(n);
 	if (n->endpoints_changed) {
 		n->endpoints_changed = false;
 		gossip_publish(n, false);
@@ -339,17 +392,33 @@ settle(struct node *n)
 	}
 }
 
+/* What the session table binds cookies and rate limits to: the address
+ * (4 or 16 bytes) and the port, in network order, as session_src_bytes
+ * writes them for a sockaddr. */
+static size_t
+src_bytes(const struct mesh_endpoint *ep, uint8_t out[static SESSION_SRC_MAX])
+{
+	size_t al = ep->family == MESH_EP_IPV4 ? 4 : 16;
+
+	memcpy(out, ep->addr, al);
+	out[al] = (uint8_t)(ep->port >> 8);
+	out[al + 1] = (uint8_t)ep->port;
+	return al + 2;
+}
+
 void
 node_recv(struct node *n, uint64_t now, const uint8_t *pkt, size_t len,
     const struct mesh_endpoint *from)
 {
+	uint8_t src[SESSION_SRC_MAX];
+
 	n->now = now;
 	n->c.rx_datagrams++;
 	if (len > WIRE_PACKET_MAX) {
 		n->c.drop_oversize++;
 		return;
 	}
-	session_table_recv(n->t, now, pkt, len, from);
+	session_table_recv2(n->t, now, pkt, len, from, src, src_bytes(from, src));
 	settle(n);
 }
 
@@ -370,6 +439,7 @@ maint(struct node *n)
 	paths_maint(n);
 	renew_maint(n);
 	gossip_publish(n, false);
+	links_maint(n);
 }
 
 uint64_t
@@ -417,7 +487,7 @@ node_new(const struct node_cfg *cfg, const struct node_cb *cb)
 	struct session_cb scb = {
 		.send = cb_send, .recv = cb_recv, .admit = cb_admit,
 		.seen = cb_seen, .established = cb_established,
-		.wallclock = cb_wallclock,
+		.wallclock = cb_wallclock, .send_to = cb_send_to,
 	};
 	struct mesh_cert_wire w;
 	struct node *n;
@@ -441,8 +511,13 @@ node_new(const struct node_cfg *cfg, const struct node_cb *cb)
 	memcpy(n->sk, cfg->sk, crypto_sign_SECRETKEYBYTES);
 	n->cfg.sk = n->sk;
 	if ((n->t = session_table_new(n->cfg.pk, n->sk, &scb)) == NULL ||
-	    (n->rs = recset_new(n->cfg.ca_pk, 0)) == NULL)
+	    (n->rs = recset_new(n->cfg.ca_pk, 0)) == NULL ||
+	    forward_init(n) < 0 || links_init(n) < 0)
 		goto fail;
+	if (cfg->data_plane && cb->tun_write == NULL) {
+		errno = EINVAL;
+		goto fail;
+	}
 	cert_encode(&n->cfg.cert, &w);
 	if (session_table_set_payload(n->t, (const uint8_t *)&w, sizeof(w)) < 0)
 		goto fail;
@@ -460,6 +535,8 @@ node_free(struct node *n)
 	if (n == NULL)
 		return;
 	peers_free_all(n);
+	forward_free(n);
+	links_free(n);
 	session_table_free(n->t);
 	recset_free(n->rs);
 	if (n->sk != NULL)
@@ -528,6 +605,19 @@ node_peer(const struct node *n, uint64_t now,
 	out->have_ep = p->have_ep;
 	out->ep = p->ep;
 	out->last_rx = p->last_rx;
+	out->direct = p->direct_rx != 0 && now - p->direct_rx < n->suspect_ms &&
+	    out->up;
+	out->relayed = !out->direct && out->up && p->have_relay;
+	if (out->relayed) {
+		const struct mesh_record *r = recset_by_key(n->rs, p->relay);
+		memcpy(out->relay, p->relay, MESH_KEY_LEN);
+		if (r != NULL)
+			memcpy(out->relay_name, r->cert.name,
+			    sizeof(out->relay_name));
+	}
+	out->rtt_us = p->rtt_us;
+	out->tx_bytes = p->tx_bytes;
+	out->rx_bytes = p->rx_bytes;
 	return true;
 }
 

@@ -64,6 +64,7 @@ struct node_cfg {
 					 * keepalive at a fifth (1 to 10 s) */
 	bool ipv4_only;			/* the transport cannot reach IPv6 */
 	bool can_redeem;		/* holds the CA key: admit joiners */
+	bool data_plane;		/* carry IP packets (cb.tun_write) */
 };
 
 enum node_event_kind {
@@ -115,6 +116,10 @@ struct node_cb {
 	    struct mesh_cert *out);
 	/* Something happened (above).  Optional. */
 	void (*event)(void *ctx, const struct node_event *ev);
+	/* An IP packet for this node (from a member, or an ICMPv6 error
+	 * the engine made): write it to the TUN.  Required when
+	 * cfg.data_plane. */
+	void (*tun_write)(void *ctx, const uint8_t *pkt, size_t len);
 };
 
 /* Everything dropped above the session engine, by reason, and the gossip
@@ -132,6 +137,15 @@ struct node_counters {
 	uint64_t renewed;		/* new certificates of ours taken */
 	uint64_t renew_issued, renew_refused;	/* as the issuer */
 	uint64_t tx_datagrams, tx_bytes;
+	/* the data plane */
+	uint64_t ip_out, ip_in;		/* packets from / to the TUN */
+	uint64_t ip_unreach;		/* ICMPv6 unreachable written back */
+	uint64_t drop_ip_bad;		/* not IPv6, or does not parse */
+	uint64_t drop_ip_src;		/* source not the sender's address */
+	uint64_t drop_ip_nopath;	/* queued for a member, then lost */
+	uint64_t hops_relayed;		/* HOP messages passed on for others */
+	uint64_t drop_hop;		/* HOP refused: ttl, member, no path */
+	uint64_t links_published, drop_links;
 };
 
 /* What `meshctl members` shows of one member. */
@@ -142,6 +156,12 @@ struct node_peer_info {
 	bool have_ep;
 	struct mesh_endpoint ep;	/* where its packets go now */
 	uint64_t last_rx;		/* ms; 0: never heard */
+	bool direct;			/* heard over its own UDP path lately */
+	bool relayed;			/* packets to it go through relay */
+	uint8_t relay[MESH_KEY_LEN];
+	char relay_name[MESH_LABEL_MAX + 1];
+	uint32_t rtt_us;		/* last measured, 0: not yet */
+	uint64_t tx_bytes, rx_bytes;	/* IP packets, either way */
 };
 
 /* NULL with errno on failure. */
@@ -179,6 +199,13 @@ const struct session_stats *node_session_stats(const struct node *n);
 /* The state of the member with key pk; false if it is not a peer. */
 bool node_peer(const struct node *n, uint64_t now,
     const uint8_t pk[static MESH_KEY_LEN], struct node_peer_info *out);
+/* A packet read from the TUN: to the member that owns its destination,
+ * directly or through a relay, or an ICMPv6 unreachable back into the
+ * TUN at once when no member owns it or none can be reached. */
+void node_send_ip(struct node *n, uint64_t now, const uint8_t *pkt,
+    size_t len);
+/* The mesh as Graphviz dot (linkstate_dot): length as snprintf. */
+size_t node_graph_dot(struct node *n, char *buf, size_t len);
 uint64_t node_suspect_ms(const struct node *n);
 uint64_t node_dead_ms(const struct node *n);
 

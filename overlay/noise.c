@@ -1,7 +1,8 @@
 /*
  * The overlay handshake.  Design note (read with include/mesh/wire.h).
  *
- * Pattern: Noise IK, as in WireGuard (no preshared key, no cookie reply):
+ * Pattern: Noise IK, as in WireGuard (no preshared key; the cookie reply
+ * is overlay/cookie.c):
  *     <- s
  *     ...
  *     -> e, es, s, ss      (message 1, "initiation")
@@ -200,6 +201,7 @@ noise_static_init(struct noise_static *st, const uint8_t ed_pk[static KEY],
 		return -EINVAL;
 	}
 	mac_key(st->mac_key, ed_pk);
+	mac_cookie_key(st->cookie_key, ed_pk);
 	return 0;
 }
 
@@ -212,6 +214,7 @@ noise_peer_init(struct noise_peer *p, const uint8_t ed_pk[static KEY])
 		return -EINVAL;
 	}
 	mac_key(p->mac_key, ed_pk);
+	mac_cookie_key(p->cookie_key, ed_pk);
 	return 0;
 }
 
@@ -279,22 +282,43 @@ out:
 }
 
 enum noise_err
-noise_consume_initiation(const struct noise_static *st, const uint8_t *msg,
-    size_t len, struct noise_handshake *hs, struct noise_peer *peer,
-    uint8_t ts[static WIRE_TAI64N_LEN], uint8_t *payload, size_t *plen)
+noise_check_initiation(const struct noise_static *st, const uint8_t *msg,
+    size_t len)
 {
-	const struct wire_initiation *m = (const struct wire_initiation *)msg;
-	uint8_t plain[WIRE_TAI64N_LEN + WIRE_HS_PAYLOAD_MAX];
-	uint8_t ck[KEY], h[KEY], k[KEY], ed[KEY];
-	size_t blen;
-	enum noise_err rc = NOISE_ELEN;
-
 	if (len < WIRE_INITIATION_MIN || len > WIRE_INITIATION_MAX ||
 	    !header_ok(msg, WIRE_INITIATION))
 		return NOISE_ELEN;
 	if (!mac_check(st->mac_key, msg, len))
 		return NOISE_EMAC;
-	rc = NOISE_ECRYPTO;
+	return NOISE_OK;
+}
+
+enum noise_err
+noise_consume_initiation(const struct noise_static *st, const uint8_t *msg,
+    size_t len, struct noise_handshake *hs, struct noise_peer *peer,
+    uint8_t ts[static WIRE_TAI64N_LEN], uint8_t *payload, size_t *plen)
+{
+	unsigned dh = 0;
+	enum noise_err rc;
+
+	if ((rc = noise_check_initiation(st, msg, len)) != NOISE_OK)
+		return rc;
+	return noise_consume_checked_initiation(st, msg, len, hs, peer, ts,
+	    payload, plen, &dh);
+}
+
+enum noise_err
+noise_consume_checked_initiation(const struct noise_static *st,
+    const uint8_t *msg, size_t len, struct noise_handshake *hs,
+    struct noise_peer *peer, uint8_t ts[static WIRE_TAI64N_LEN],
+    uint8_t *payload, size_t *plen, unsigned *dh)
+{
+	const struct wire_initiation *m = (const struct wire_initiation *)msg;
+	uint8_t plain[WIRE_TAI64N_LEN + WIRE_HS_PAYLOAD_MAX];
+	uint8_t ck[KEY], h[KEY], k[KEY], ed[KEY];
+	size_t blen;
+	enum noise_err rc = NOISE_ECRYPTO;
+
 	blen = len - sizeof(*m) - sizeof(struct wire_tail);
 	hash_init(ck, h, st->ed_pk);
 	mix_hash(h, msg, offsetof(struct wire_initiation, ephemeral));
@@ -304,6 +328,7 @@ noise_consume_initiation(const struct noise_static *st, const uint8_t *msg,
 	kdf(ck, NULL, ck, m->ephemeral, KEY);
 
 	/* es */
+	++*dh;
 	if (!mix_dh(ck, k, st->x_sk, m->ephemeral))
 		goto out;
 
@@ -314,6 +339,7 @@ noise_consume_initiation(const struct noise_static *st, const uint8_t *msg,
 		goto out;
 
 	/* ss */
+	++*dh;
 	if (!mix_dh(ck, k, st->x_sk, peer->x_pk))
 		goto out;
 

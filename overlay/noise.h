@@ -21,6 +21,7 @@ struct noise_static {
 	uint8_t x_sk[WIRE_KEY_LEN];	/* X25519 from the Ed25519 secret */
 	uint8_t x_pk[WIRE_KEY_LEN];
 	uint8_t mac_key[WIRE_KEY_LEN];	/* checks mac1 of messages to us */
+	uint8_t cookie_key[WIRE_KEY_LEN];	/* seals our cookie replies */
 };
 
 /* A peer's public keys. */
@@ -28,6 +29,7 @@ struct noise_peer {
 	uint8_t ed_pk[WIRE_KEY_LEN];
 	uint8_t x_pk[WIRE_KEY_LEN];
 	uint8_t mac_key[WIRE_KEY_LEN];	/* seals mac1 of messages to it */
+	uint8_t cookie_key[WIRE_KEY_LEN];	/* opens its cookie replies */
 };
 
 enum noise_state {
@@ -81,6 +83,19 @@ enum noise_err noise_consume_initiation(const struct noise_static *st,
     const uint8_t *msg, size_t len, struct noise_handshake *hs,
     struct noise_peer *peer, uint8_t ts[static WIRE_TAI64N_LEN],
     uint8_t *payload, size_t *plen) __attribute__((warn_unused_result));
+
+/* Responder: the checks of noise_consume_initiation that cost no DH
+ * (length, type, reserved bytes, mac1).  NOISE_OK, NOISE_ELEN or
+ * NOISE_EMAC. */
+enum noise_err noise_check_initiation(const struct noise_static *st,
+    const uint8_t *msg, size_t len) __attribute__((warn_unused_result));
+/* noise_consume_initiation of a message noise_check_initiation passed
+ * (its checks are not repeated); *dh counts the X25519 operations done. */
+enum noise_err noise_consume_checked_initiation(const struct noise_static *st,
+    const uint8_t *msg, size_t len, struct noise_handshake *hs,
+    struct noise_peer *peer, uint8_t ts[static WIRE_TAI64N_LEN],
+    uint8_t *payload, size_t *plen, unsigned *dh)
+    __attribute__((warn_unused_result));
 
 /* Responder: fill out[WIRE_RESPONSE_MAX] with message 2 for the hs that
  * noise_consume_initiation made; 0 on failure.  hs becomes NOISE_DONE. */

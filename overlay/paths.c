@@ -25,6 +25,7 @@
 
 #define JOINER_MAX_MS		30000
 #define JOINER_DONE_MS		15000
+#define RELAYED_RETRY_MS	30000
 
 /* The k-th candidate endpoint of p, false when k is past the last. */
 static bool
@@ -105,7 +106,12 @@ sessions_for_members(struct node *n)
 				continue;
 			}
 			session_set_user(p->s, p);
+			p->keepalive_on = false;
+		}
+		if (!p->keepalive_on) {
+			/* Its joiner session, if it had one, sent none. */
 			session_set_keepalive(p->s, n->keepalive_ms);
+			p->keepalive_on = true;
 		}
 	}
 }
@@ -143,6 +149,7 @@ paths_maint(struct node *n)
 		bool quiet = p->last_rx == 0 || now - p->last_rx >= n->suspect_ms;
 
 		if (expendable(n, p)) {
+			links_forget(n, p->pk);
 			peer_drop(n, p);
 			i--;
 			continue;
@@ -151,6 +158,12 @@ paths_maint(struct node *n)
 			continue;
 		if ((!peer_up(n, p) || quiet) && now >= p->next_try)
 			try_connect(n, p);
+		else if (!quiet && !peer_direct(n, p) && now >= p->next_try) {
+			/* Alive through a relay: look for its own path now
+			 * and then (a handshake tries it and the relay). */
+			try_connect(n, p);
+			p->next_try = now + RELAYED_RETRY_MS;
+		}
 		if (p->tell_pending && p->ep_observed && peer_up(n, p) &&
 		    node_send_msg(n, p, msg, msg_seen_encode(&p->ep, msg)) == 0)
 			p->tell_pending = false;

@@ -10,11 +10,17 @@
 #include <stdint.h>
 #include <sodium.h>
 
+#include "cookie.h"
+#include "index.h"
+#include "limit.h"
 #include "noise.h"
 #include "replay.h"
 #include "session.h"
 
 #define QUEUE_LEN 4
+/* Indexes a session has in the table's index map: its live ones (hs,
+ * cur, prev, next) and a few that died since the last sess_index_sync. */
+#define SESS_MAPPED 8
 
 struct keypair {
 	bool valid;
@@ -51,6 +57,12 @@ struct session {
 	uint64_t keepalive;		/* persistent keepalive interval */
 	unsigned qhead, qlen;
 	struct queued q[QUEUE_LEN];
+	uint32_t mapped[SESS_MAPPED];	/* in t->index; 0: free */
+	/* Initiator side of cookies (overlay/cookie.h). */
+	uint8_t last_mac1[WIRE_MAC_LEN];	/* of our last initiation */
+	uint8_t cookie[WIRE_MAC_LEN];
+	uint64_t cookie_birth;		/* 0: none */
+	bool cookie_resent;		/* this attempt already resent for one */
 };
 
 struct session_table {
@@ -62,6 +74,14 @@ struct session_table {
 	uint8_t payload[WIRE_HS_PAYLOAD_MAX];
 	size_t plen;
 	struct session_stats stats;
+	/* Floods (overlay/dispatch.c). */
+	struct session_flood_limits fl;
+	struct index_map index;		/* local index -> session */
+	struct cookie_checker cookie;
+	struct ratelimit rl;
+	struct seen_set seen;
+	uint64_t load_window;		/* now / 1000 of load_cur */
+	uint32_t load_cur, load_prev;	/* initiations in it, the one before */
 	/* Scratch, so that no packet costs an allocation. */
 	struct noise_handshake hs;
 	struct noise_peer peer;
@@ -101,7 +121,12 @@ sess_kp_usable(const struct session *s, const struct keypair *kp,
 }
 
 /* session.c */
-uint32_t sess_new_index(const struct session_table *t);
+/* A fresh local index for s, entered in the index map at once. */
+uint32_t sess_new_index(struct session *s);
+/* Drop the map entries of s that none of its hs, cur, prev, next uses
+ * any more.  O(1); called after anything that may retire an index. */
+void sess_index_sync(struct session *s);
+void sess_send_initiation(struct session *s, uint64_t now);
 void sess_emit(struct session *s, uint64_t now, const uint8_t *pkt,
     size_t len);
 void sess_maybe_initiate(struct session *s, uint64_t now);

@@ -28,9 +28,14 @@
  *   rekey_timeout after our attempt began: a peer that our packets cannot
  *   reach (behind NAT) still gets its initiation answered after that.
  *
- * Lookup is a scan over the sessions: O(peers) per packet, fine for the
- * control plane's tens to hundreds of peers; a hash of indexes can come
- * when it is not.
+ * Lookup.  Every local index a session holds (its handshake's, and each
+ * keypair's) is in the table's index map (overlay/index.h) from the moment
+ * sess_new_index() makes it; sess_index_sync() drops the ones that died,
+ * after every packet and tick that touched the session, and
+ * session_free() all of them.  Responses, cookie replies and transport
+ * packets find their session in O(1).  (Initiations find theirs by the
+ * decrypted static key, a scan, but only after the flood defences of
+ * overlay/dispatch.c let them through to DH.)
  *
  * All session and table state is in sodium_malloc memory (sodium_free
  * wipes it); keys that die are sodium_memzero'd at once.
@@ -40,8 +45,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sodium.h>
 
+#include "mac.h"
 #include "session-int.h"
 
 static const struct session_limits default_limits = {
@@ -52,6 +60,13 @@ static const struct session_limits default_limits = {
 	.rekey_attempt_time = WIRE_REKEY_ATTEMPT_TIME,
 	.rekey_timeout = WIRE_REKEY_TIMEOUT,
 	.keepalive_timeout = WIRE_KEEPALIVE_TIMEOUT,
+};
+
+static const struct session_flood_limits default_flood = {
+	.load_initiations = WIRE_LOAD_INITIATIONS,
+	.rate = WIRE_RATELIMIT_RATE,
+	.burst = WIRE_RATELIMIT_BURST,
+	.hs_max_age = WIRE_HS_MAX_AGE,
 };
 
 static void send_initiation(struct session *s, uint64_t now);
@@ -73,28 +88,52 @@ min_deadline(uint64_t *d, uint64_t t)
 }
 
 static bool
-index_used(const struct session_table *t, uint32_t idx)
+index_live(const struct session *s, uint32_t idx)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		const struct session *s = t->v[i];
+	return (s->hs.state != NOISE_NONE && s->hs.local_index == idx) ||
+	    (s->cur.valid && s->cur.local_index == idx) ||
+	    (s->prev.valid && s->prev.local_index == idx) ||
+	    (s->next.valid && s->next.local_index == idx);
+}
 
-		if ((s->hs.state != NOISE_NONE && s->hs.local_index == idx) ||
-		    (s->cur.valid && s->cur.local_index == idx) ||
-		    (s->prev.valid && s->prev.local_index == idx) ||
-		    (s->next.valid && s->next.local_index == idx))
-			return true;
-	}
-	return false;
+void
+sess_index_sync(struct session *s)
+{
+	for (int i = 0; i < SESS_MAPPED; i++)
+		if (s->mapped[i] != 0 && !index_live(s, s->mapped[i])) {
+			index_map_del(&s->t->index, s->mapped[i], s);
+			s->mapped[i] = 0;
+		}
+}
+
+static int
+free_mapped_slot(const struct session *s)
+{
+	for (int i = 0; i < SESS_MAPPED; i++)
+		if (s->mapped[i] == 0)
+			return i;
+	return -1;
 }
 
 uint32_t
-sess_new_index(const struct session_table *t)
+sess_new_index(struct session *s)
 {
+	struct session_table *t = s->t;
 	uint32_t idx;
+	int slot;
 
+	if ((slot = free_mapped_slot(s)) < 0) {
+		sess_index_sync(s);
+		/* At most 4 are live: a free slot is certain now. */
+		if ((slot = free_mapped_slot(s)) < 0)
+			abort();
+	}
 	do
 		idx = randombytes_random();
-	while (idx == 0 || index_used(t, idx));
+	while (idx == 0 || index_map_get(&t->index, idx) != NULL);
+	/* session_new reserved SESS_MAPPED entries for each session. */
+	index_map_put(&t->index, idx, s);
+	s->mapped[slot] = idx;
 	return idx;
 }
 
@@ -196,6 +235,7 @@ send_initiation(struct session *s, uint64_t now)
 	if (s->hs.state != NOISE_INIT_SENT) {
 		s->hs_first = now;
 		s->retries = 0;
+		s->cookie_resent = false;
 	}
 	t->cb.wallclock(t->cb.ctx, &sec, &nsec);
 	noise_tai64n(ts, sec, nsec);
@@ -203,14 +243,25 @@ send_initiation(struct session *s, uint64_t now)
 	 * initiation then find nothing and are dropped. */
 	sodium_memzero(&s->hs, sizeof(s->hs));
 	len = noise_create_initiation(&s->hs, &t->st, &s->peer,
-	    sess_new_index(t), ts, t->payload, t->plen, t->out);
+	    sess_new_index(s), ts, t->payload, t->plen, t->out);
 	s->hs_sent = now;
 	s->retransmit_at = now + backoff(s);
 	s->retries++;
 	if (len == 0)
 		return;		/* the peer's key is low order: never works */
+	/* A cookie reply to this initiation will be bound to its mac1. */
+	memcpy(s->last_mac1, mac1_of(t->out, len), WIRE_MAC_LEN);
+	if (s->cookie_birth != 0 && now - s->cookie_birth <
+	    WIRE_COOKIE_SECRET_AGE - WIRE_COOKIE_LATENCY)
+		mac2_seal(s->cookie, t->out, len);
 	t->stats.initiations_sent++;
 	sess_emit(s, now, t->out, len);
+}
+
+void
+sess_send_initiation(struct session *s, uint64_t now)
+{
+	send_initiation(s, now);
 }
 
 /* --- timers ------------------------------------------------------------- */
@@ -271,6 +322,7 @@ session_tick(struct session *s, uint64_t now)
 	if (s->qlen > 0 && s->next.valid &&
 	    now - s->next.birth < lim->rekey_timeout)
 		min_deadline(&d, s->next.birth + lim->rekey_timeout);
+	sess_index_sync(s);
 	return d;
 }
 
@@ -380,6 +432,8 @@ session_new(struct session_table *t, const uint8_t pk[static WIRE_KEY_LEN])
 		errno = EEXIST;
 		return NULL;
 	}
+	if (index_map_reserve(&t->index, SESS_MAPPED * (t->n + 1)) != 0)
+		return NULL;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 8;
 
@@ -409,6 +463,8 @@ session_free(struct session *s)
 	if (s == NULL)
 		return;
 	t = s->t;
+	for (int i = 0; i < SESS_MAPPED; i++)
+		index_map_del(&t->index, s->mapped[i], s);
 	for (size_t i = 0; i < t->n; i++)
 		if (t->v[i] == s) {
 			t->v[i] = t->v[--t->n];
@@ -432,9 +488,17 @@ session_table_new(const uint8_t ed_pk[static WIRE_KEY_LEN],
 	memset(t, 0, sizeof(*t));
 	t->cb = *cb;
 	t->lim = default_limits;
+	t->fl = default_flood;
 	if (noise_static_init(&t->st, ed_pk, ed_sk64) != 0) {
 		sodium_free(t);
 		errno = EINVAL;
+		return NULL;
+	}
+	if (ratelimit_init(&t->rl, WIRE_RATELIMIT_SLOTS) != 0 ||
+	    seen_init(&t->seen, WIRE_REFUSED_SLOTS) != 0 ||
+	    index_map_reserve(&t->index, SESS_MAPPED) != 0) {
+		session_table_free(t);
+		errno = ENOMEM;
 		return NULL;
 	}
 	return t;
@@ -448,6 +512,9 @@ session_table_free(struct session_table *t)
 	while (t->n > 0)
 		session_free(t->v[0]);
 	free(t->v);
+	index_map_free(&t->index);
+	ratelimit_free(&t->rl);
+	seen_free(&t->seen);
 	sodium_free(t);
 }
 
@@ -468,6 +535,35 @@ session_table_set_limits(struct session_table *t,
     const struct session_limits *lim)
 {
 	t->lim = *lim;
+}
+
+void
+session_table_set_flood_limits(struct session_table *t,
+    const struct session_flood_limits *fl)
+{
+	t->fl = *fl;
+}
+
+size_t
+session_src_bytes(const struct sockaddr *sa, uint8_t out[static SESSION_SRC_MAX])
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)
+		    (const void *)sa;
+
+		memcpy(out, &in->sin_addr, 4);
+		memcpy(out + 4, &in->sin_port, 2);
+		return 6;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)
+		    (const void *)sa;
+
+		memcpy(out, &in6->sin6_addr, 16);
+		memcpy(out + 16, &in6->sin6_port, 2);
+		return 18;
+	}
+	return 0;
 }
 
 const struct session_stats *

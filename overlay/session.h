@@ -15,9 +15,12 @@
  *     session_table_set_payload(t, cert, certlen);
  *     s = session_new(t, peer_pk);          (a peer we connect to)
  *     session_connect(s, now);              (or just session_send)
- *   on a datagram:  session_table_recv(t, now, buf, n, &from_addr);
+ *   on a datagram:  len = session_src_bytes(&from_addr, sb);
+ *                   session_table_recv2(t, now, buf, n, &from_addr,
+ *                       sb, len);
  *   in seen():      remember from_addr as the endpoint of s
  *   in send():      sendto(endpoint of s)
+ *   in send_to():   sendto(*src)   (cookie replies, to no session)
  *   in the loop:    timeout = session_table_tick(t, now) - now;
  * Peers we do not know yet arrive through admit(s == NULL); accepting
  * creates their session.
@@ -37,6 +40,7 @@
 
 struct session;
 struct session_table;
+struct sockaddr;
 
 struct session_cb {
 	void *ctx;
@@ -66,6 +70,13 @@ struct session_cb {
 	void (*established)(void *ctx, struct session *s);
 	/* Wall-clock time, for handshake timestamps.  Required. */
 	void (*wallclock)(void *ctx, uint64_t *sec, uint32_t *nsec);
+	/* Send pkt to src, the address a datagram came from (what the caller
+	 * passed to session_table_recv2): a cookie reply to an initiation
+	 * that came under load, from a peer that may have no session.
+	 * Optional; without it (or without source bytes) there are no
+	 * cookies, and under load only the rate limits hold. */
+	void (*send_to)(void *ctx, const void *src, const uint8_t *pkt,
+	    size_t len);
 };
 
 /* WIRE_* by default; tests shrink them. */
@@ -102,6 +113,25 @@ struct session_stats {
 	uint64_t drop_auth;		/* transport AEAD failed: forged */
 	uint64_t drop_replay;		/* transport counter seen or too old */
 	uint64_t drop_nomem;		/* admitted peer, no room for it */
+	/* Floods (doc/overlay.md): refused before any DH. */
+	uint64_t drop_hs_seen;		/* initiation already refused/taken */
+	uint64_t drop_ratelimit;	/* source prefix (address) over rate */
+	uint64_t drop_cookie;		/* under load, no valid mac2: we sent
+					 * a cookie reply instead of DH */
+	uint64_t drop_hs_stale;		/* timestamp older than WIRE_HS_MAX_AGE */
+	uint64_t cookies_received;	/* cookie replies taken (rx_packets) */
+	uint64_t initiations_processed;	/* received initiations given DH */
+	uint64_t dh_ops;		/* X25519 on received handshakes */
+	uint64_t under_load;		/* initiations that found us under load */
+};
+
+/* Flood thresholds, WIRE_* by default (include/mesh/wire.h); tests move
+ * them. */
+struct session_flood_limits {
+	uint32_t load_initiations;	/* per second; more: under load */
+	uint32_t rate;			/* per prefix/address, per second */
+	uint32_t burst;
+	uint64_t hs_max_age;		/* ms; 0: no staleness check */
 };
 
 enum session_state {
@@ -122,10 +152,33 @@ void session_table_set_limits(struct session_table *t,
     const struct session_limits *lim);
 const struct session_stats *session_table_stats(const struct session_table *t);
 
+void session_table_set_flood_limits(struct session_table *t,
+    const struct session_flood_limits *fl);
+
 /* Handle one received datagram.  0 if it was accepted, -EBADMSG if it
- * was dropped (and counted). */
+ * was dropped (and counted).  The same as session_table_recv2 without
+ * source bytes: every source then shares one rate limit, and nobody gets
+ * a cookie. */
 int session_table_recv(struct session_table *t, uint64_t now,
     const uint8_t *pkt, size_t len, const void *src);
+/* src stays opaque (it goes back to seen() and send_to()); src_bytes
+ * [0 .. src_len) says where the datagram came from, for the flood
+ * defences: the address (4 bytes IPv4 or 16 IPv6, network order; an
+ * IPv4-mapped IPv6 address counts as IPv4) then the port (2 bytes,
+ * network order), as session_src_bytes() writes them.  Other lengths up
+ * to SESSION_SRC_MAX are taken as opaque: the whole is both the prefix
+ * and the address; a longer one is a caller bug (abort).  NULL or 0: as
+ * session_table_recv.  Cookies are bound to all of it; the rate limit is
+ * per /24 (IPv4) or /64 (IPv6) prefix, and per address once a cookie
+ * proved the address. */
+#define SESSION_SRC_MAX 32
+int session_table_recv2(struct session_table *t, uint64_t now,
+    const uint8_t *pkt, size_t len, const void *src,
+    const uint8_t *src_bytes, size_t src_len);
+/* src_bytes of an AF_INET or AF_INET6 address: 6 or 18, 0 for another
+ * family. */
+size_t session_src_bytes(const struct sockaddr *sa,
+    uint8_t out[static SESSION_SRC_MAX]);
 /* Run every session's timers; returns the next deadline (absolute ms),
  * UINT64_MAX when none. */
 uint64_t session_table_tick(struct session_table *t, uint64_t now);

@@ -5,7 +5,7 @@ set -e
 PKGS="build-essential autoconf automake libtool pkg-config
 libsodium-dev libcurl4-openssl-dev libjansson-dev libmnl-dev check
 iproute2 util-linux procps psmisc dnsmasq-base valgrind python3 curl
-openssh-client nftables iptables faketime clang libclang-rt-14-dev binutils
+openssh-client openssh-server iputils-ping nftables iptables faketime clang libclang-rt-14-dev binutils
 scdoc debhelper devscripts lintian fakeroot debootstrap rpm serf systemd strace"
 
 missing=

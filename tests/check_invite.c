@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "overlay/invite.h"
+#include "agent/invites.h"
 #include "records_fixture.h"
 
 #define HOST "203.0.113.10:655"

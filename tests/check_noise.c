@@ -130,7 +130,9 @@ START_TEST(tamper_initiation)
 	size_t plen;
 
 	run_init(&r, (const uint8_t *)"payload", 7);
-	for (size_t i = 0; i < r.l1; i++)
+	/* Every bit but mac2's: mac2 is the dispatcher's, checked only
+	 * under load (overlay/dispatch.c), and covers nothing noise needs. */
+	for (size_t i = 0; i < r.l1 - WIRE_MAC_LEN; i++)
 		for (int bit = 0; bit < 8; bit++) {
 			r.m1[i] ^= (uint8_t)(1u << bit);
 			ck_assert_int_ne(noise_consume_initiation(&B.st, r.m1,
@@ -158,7 +160,7 @@ START_TEST(tamper_initiation_behind_mac)
 	size_t plen;
 
 	run_init(&r, (const uint8_t *)"payload", 7);
-	for (size_t i = 0; i < r.l1 - WIRE_MAC_LEN; i++) {
+	for (size_t i = 0; i < r.l1 - sizeof(struct wire_tail); i++) {
 		r.m1[i] ^= 0x40;
 		mac_seal(B.st.mac_key, r.m1, r.l1);
 		ck_assert_int_ne(noise_consume_initiation(&B.st, r.m1, r.l1,
@@ -184,14 +186,14 @@ START_TEST(tamper_response)
 	r.l2 = noise_create_response(&r.hr, &B.st, &r.seen, 9,
 	    (const uint8_t *)"xyz", 3, r.m2);
 	saved = r.hi;
-	for (size_t i = 0; i < r.l2; i++) {
+	for (size_t i = 0; i < r.l2 - WIRE_MAC_LEN; i++) {	/* not mac2 */
 		for (int bit = 0; bit < 8; bit++) {
 			r.m2[i] ^= (uint8_t)(1u << bit);
 			ck_assert_int_ne(noise_consume_response(&r.hi, &A.st,
 			    r.m2, r.l2, got, &plen), NOISE_OK);
 			r.m2[i] ^= (uint8_t)(1u << bit);
 		}
-		if (i < r.l2 - WIRE_MAC_LEN) {	/* behind a valid mac1 */
+		if (i < r.l2 - sizeof(struct wire_tail)) {	/* behind mac1 */
 			r.m2[i] ^= 0x40;
 			mac_seal(A.st.mac_key, r.m2, r.l2);
 			ck_assert_int_ne(noise_consume_response(&r.hi, &A.st,

@@ -18,7 +18,7 @@ fi
 
 top_builddir=$(cd "$top_builddir" && pwd)
 MESHD=$top_builddir/meshd
-MESHCTL=$top_builddir/meshctl
+MESHCTL=$top_builddir/meshctl/meshctl
 module=$top_builddir/nss/.libs/libnss_mesh.so.2
 [ -f "$module" ] || fail "no module at $module"
 

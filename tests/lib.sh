@@ -2,7 +2,7 @@
 # Sourced with top_builddir and top_srcdir set by the test harness.
 : "${top_builddir:=.}" "${top_srcdir:=.}"
 MESHD=$top_builddir/meshd
-MESHCTL=$top_builddir/meshctl
+MESHCTL=$top_builddir/meshctl/meshctl
 
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }

@@ -20,7 +20,7 @@ fi
 
 top_builddir=$(cd "$top_builddir" && pwd)
 MESHD=$top_builddir/meshd
-MESHCTL=$top_builddir/meshctl
+MESHCTL=$top_builddir/meshctl/meshctl
 module=$top_builddir/nss/.libs/libnss_mesh.so.2
 [ -f "$module" ] || fail "no module at $module"
 
@@ -164,6 +164,38 @@ import json, sys; print(json.load(sys.stdin)['node']['address'])" > "$tmp/n$i/ad
 done
 
 check "every node resolves every name through getent" all_resolve
+
+# --- the data plane: packets by name ------------------------------------------
+check "n1 has its mesh0 with its own address" sh -c \
+	"ip netns exec ovn1 ip -6 addr show dev mesh0 | grep -q '$(cat "$tmp/n1/addr")/128'"
+check "n1 pings n2.mesh through the overlay" node_run 1 ping -6 -c 2 -i 0.2 -W 3 n2.mesh
+node_run 3 python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$(cat "$tmp/n3/addr")', 7777)); s.listen(1)
+c, _ = s.accept(); c.sendall(c.recv(100)[::-1]); c.close()
+" > "$tmp/echo.out" 2>&1 &
+sleep 0.3
+out=$(node_run 1 python3 -c "
+import socket
+c = socket.create_connection(('n3.mesh', 7777), timeout=5)
+c.sendall(b'overlay'); print(c.recv(100).decode())")
+check "a TCP connection from n1 to n3.mesh:7777 by name carries data" [ "$out" = yalrevo ] ||
+	echo "  got: $out"
+unowned=$(python3 -c "import ipaddress; a = int(ipaddress.IPv6Address('$(cat "$tmp/n1/addr")'))
+print(ipaddress.IPv6Address(a >> 80 << 80 | 0x1234))")	# in the /48, nobody's
+out=$(node_run 1 python3 -c "
+import socket, time
+t = time.monotonic()
+try:
+    socket.create_connection(('$unowned', 22), timeout=30)
+    print('connected')
+except OSError as e:
+    print(e.errno == 113 and 'unreachable' or e, round((time.monotonic() - t) * 1000))
+")
+check "a connect to an address no member owns fails with 'no route to host' ($out ms)" \
+	sh -c "echo '$out' | grep -q '^unreachable '"
 out=$(node_run 1 getent hosts "$(cat "$tmp/n2/addr")")
 check "reverse: n1 maps n2's address back to n2.mesh" [ "$(echo "$out" | awk '{print $2}')" = n2.mesh ] ||
 	echo "  got: $out"

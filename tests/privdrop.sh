@@ -21,7 +21,7 @@ fi
 
 top_builddir=$(cd "$top_builddir" && pwd)
 MESHD=$top_builddir/meshd
-MESHCTL=$top_builddir/meshctl
+MESHCTL=$top_builddir/meshctl/meshctl
 id -u nobody >/dev/null 2>&1 || skip "no user nobody"
 uid=$(id -u nobody)
 gid=$(id -g nobody)

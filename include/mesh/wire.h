@@ -12,7 +12,8 @@
  * Every packet starts with a type byte and three reserved bytes that must
  * be zero.  Handshake messages carry an encrypted payload of 0 to
  * WIRE_HS_PAYLOAD_MAX bytes, so they have a fixed head, a variable AEAD
- * body and a fixed tail (mac1): their length gives the payload length.
+ * body and a fixed tail (mac1, mac2): their length gives the payload
+ * length.
  */
 #ifndef MESH_WIRE_H
 #define MESH_WIRE_H
@@ -22,12 +23,14 @@
 /* Mixed into the first hash of every handshake: a peer speaking another
  * version derives other keys and fails cleanly. */
 #define WIRE_CONSTRUCTION	"nss-mesh Noise_IK_25519_ChaChaPoly_BLAKE2b"
-#define WIRE_IDENTIFIER		"nss-mesh overlay v1"
+#define WIRE_IDENTIFIER		"nss-mesh overlay v2"	/* v2: mac2, cookies */
 #define WIRE_LABEL_MAC1		"mac1----"
+#define WIRE_LABEL_COOKIE	"cookie--"
 
 enum wire_type {
 	WIRE_INITIATION = 1,
 	WIRE_RESPONSE = 2,
+	WIRE_COOKIE = 3,
 	WIRE_TRANSPORT = 4,
 };
 
@@ -36,6 +39,7 @@ enum wire_sizes {
 	WIRE_TAG_LEN = 16,		/* Poly1305 */
 	WIRE_MAC_LEN = 16,		/* mac1: keyed BLAKE2b-128 */
 	WIRE_TAI64N_LEN = 12,
+	WIRE_COOKIE_NONCE_LEN = 24,	/* XChaCha20-Poly1305 */
 	WIRE_HS_PAYLOAD_MAX = 1024,	/* caller's handshake payload (cert) */
 	WIRE_MAX_PLAINTEXT = 1400,	/* transport payload: fits any UDP path */
 };
@@ -48,7 +52,7 @@ struct wire_header {
 
 /* Initiator -> responder.  Followed by
  *   body[WIRE_TAI64N_LEN + payload_len + WIRE_TAG_LEN]  AEAD(timestamp || payload)
- *   struct wire_tail                                      mac1 */
+ *   struct wire_tail                                      mac1, mac2 */
 struct wire_initiation {
 	struct wire_header h;
 	uint8_t sender[4];		/* initiator's index for this handshake */
@@ -58,7 +62,7 @@ struct wire_initiation {
 
 /* Responder -> initiator.  Followed by
  *   body[payload_len + WIRE_TAG_LEN]                      AEAD(payload)
- *   struct wire_tail                                      mac1 */
+ *   struct wire_tail                                      mac1, mac2 */
 struct wire_response {
 	struct wire_header h;
 	uint8_t sender[4];		/* responder's index */
@@ -66,10 +70,26 @@ struct wire_response {
 	uint8_t ephemeral[WIRE_KEY_LEN];
 };
 
-/* Last bytes of each handshake message: keyed BLAKE2b over everything
- * before it, keyed by HASH(WIRE_LABEL_MAC1 || receiver's Ed25519 pk). */
+/* Last bytes of each handshake message (overlay/mac.h).  mac1: keyed
+ * BLAKE2b-128 over everything before it, keyed by HASH(WIRE_LABEL_MAC1 ||
+ * receiver's Ed25519 pk).  mac2: keyed BLAKE2b-128 over everything before
+ * it (mac1 too), keyed by the cookie the receiver last gave this sender's
+ * address, or zero without one (overlay/cookie.h).  Only initiations'
+ * mac2 is checked, and only while the receiver is under load. */
 struct wire_tail {
 	uint8_t mac1[WIRE_MAC_LEN];
+	uint8_t mac2[WIRE_MAC_LEN];
+};
+
+/* Responder under load -> initiator, instead of a response: a cookie bound
+ * to the initiator's address, XChaCha20-Poly1305-sealed under
+ * HASH(WIRE_LABEL_COOKIE || responder's Ed25519 pk) with the initiation's
+ * mac1 as AD, so only who sent that initiation (or saw it) can open it. */
+struct wire_cookie {
+	struct wire_header h;
+	uint8_t receiver[4];		/* the initiation's sender index */
+	uint8_t nonce[WIRE_COOKIE_NONCE_LEN];
+	uint8_t enc_cookie[WIRE_MAC_LEN + WIRE_TAG_LEN];
 };
 
 /* Data (or an empty keepalive).  Followed by
@@ -83,7 +103,8 @@ struct wire_transport {
 _Static_assert(sizeof(struct wire_header) == 4, "wire_header");
 _Static_assert(sizeof(struct wire_initiation) == 88, "wire_initiation");
 _Static_assert(sizeof(struct wire_response) == 44, "wire_response");
-_Static_assert(sizeof(struct wire_tail) == 16, "wire_tail");
+_Static_assert(sizeof(struct wire_tail) == 32, "wire_tail");
+_Static_assert(sizeof(struct wire_cookie) == 64, "wire_cookie");
 _Static_assert(sizeof(struct wire_transport) == 16, "wire_transport");
 
 #define WIRE_INITIATION_MIN (sizeof(struct wire_initiation) + \
@@ -97,8 +118,10 @@ _Static_assert(sizeof(struct wire_transport) == 16, "wire_transport");
 /* The largest packet the overlay ever sends or accepts. */
 #define WIRE_PACKET_MAX WIRE_TRANSPORT_MAX
 
-_Static_assert(WIRE_INITIATION_MIN == 132, "initiation size");
-_Static_assert(WIRE_RESPONSE_MIN == 76, "response size");
+#define WIRE_COOKIE_LEN sizeof(struct wire_cookie)
+
+_Static_assert(WIRE_INITIATION_MIN == 148, "initiation size");
+_Static_assert(WIRE_RESPONSE_MIN == 92, "response size");
 _Static_assert(WIRE_INITIATION_MAX <= WIRE_PACKET_MAX, "handshake fits");
 
 /* Protocol limits, times in milliseconds.  The values are WireGuard's,
@@ -114,5 +137,26 @@ _Static_assert(WIRE_INITIATION_MAX <= WIRE_PACKET_MAX, "handshake fits");
 #define WIRE_KEEPALIVE_TIMEOUT		(10 * 1000)
 #define WIRE_INITIATION_MIN_INTERVAL	20	/* per peer, flood limit */
 #define WIRE_REPLAY_WINDOW_BITS		2048
+
+/* Handshake floods (doc/overlay.md, "Floods"; overlay/dispatch.c).  An
+ * initiation that passes mac1 and is not a known replay counts towards
+ * the load; past WIRE_LOAD_INITIATIONS of them in one second the table is
+ * "under load" for the rest of that second and the next, and answers
+ * initiations without a valid mac2 with a cookie instead of doing DH. */
+#define WIRE_LOAD_INITIATIONS		32	/* per second */
+/* Token buckets before any DH: per source prefix (/24, /64) when not under
+ * load, per source address when its mac2 proved it under load. */
+#define WIRE_RATELIMIT_RATE		32	/* initiations per second */
+#define WIRE_RATELIMIT_BURST		32
+#define WIRE_RATELIMIT_SLOTS		4096	/* buckets kept, bounded */
+#define WIRE_REFUSED_SLOTS		4096	/* initiations remembered */
+#define WIRE_COOKIE_SECRET_AGE		(120 * 1000)	/* rotated this often */
+#define WIRE_COOKIE_LATENCY		(5 * 1000)	/* initiator: stop using
+							 * a cookie this early */
+/* An initiation whose timestamp is older than the responder's wall clock
+ * by more than this is refused, even from a peer without a session (a
+ * restarted node forgot the last timestamps).  It is also the clock skew
+ * members tolerate: two minutes (REKEY_AFTER_TIME) + REKEY_ATTEMPT_TIME. */
+#define WIRE_HS_MAX_AGE			(210 * 1000)
 
 #endif

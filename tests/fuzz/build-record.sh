@@ -29,7 +29,7 @@ echo '#define _GNU_SOURCE 1' > "$build/config.h"
 	"$src/tests/fuzz/fuzz_record.c" \
 	"$src/overlay/cert.c" "$src/overlay/record.c" "$src/overlay/recset.c" \
 	"$src/overlay/invite.c" "$src/overlay/addr.c" \
-	"$src/common/name.c" "$src/common/atomic.c" \
+	"$src/common/name.c" \
 	$(pkg-config --libs libsodium)
 
 if [ -n "${RUN:-}" ]; then

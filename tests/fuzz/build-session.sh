@@ -33,6 +33,7 @@ $CC -g -O1 -std=c11 -Wall -Wextra -Werror \
 	"$top/overlay/session.c" "$top/overlay/dispatch.c" \
 	"$top/overlay/noise.c" \
 	"$top/overlay/mac.c" "$top/overlay/replay.c" \
+	"$top/overlay/cookie.c" "$top/overlay/limit.c" "$top/overlay/index.c" \
 	$(pkg-config --cflags --libs libsodium) \
 	-o "$out/fuzz_session"
 

@@ -142,11 +142,12 @@ cb_recv(void *ctx, struct session *s, const uint8_t *data, size_t len)
 
 static bool
 cb_admit(void *ctx, struct session *s, const uint8_t pk[static 32],
-    const uint8_t *payload, size_t len)
+    const uint8_t *payload, size_t len, void **user)
 {
 	(void)ctx;
 	(void)s;
 	(void)payload;
+	(void)user;
 	/* Only the two real nodes exist. */
 	if (memcmp(pk, A.pk, 32) != 0 && memcmp(pk, B.pk, 32) != 0)
 		abort();
@@ -190,7 +191,9 @@ total(const struct session_stats *s)
 	return s->rx_packets + s->drop_malformed + s->drop_mac +
 	    s->drop_crypto + s->drop_refused + s->drop_replay_hs +
 	    s->drop_flood + s->drop_collision + s->drop_index +
-	    s->drop_stale + s->drop_auth + s->drop_replay + s->drop_nomem;
+	    s->drop_stale + s->drop_auth + s->drop_replay + s->drop_nomem +
+	    s->drop_hs_seen + s->drop_ratelimit + s->drop_cookie +
+	    s->drop_hs_stale;
 }
 
 static void
@@ -297,7 +300,7 @@ op_raw(struct node *to, struct input *in)
 		buf[0] = (uint8_t)(1 + (flags >> 1) % 4);
 	if (len > 3 && (flags & 8))
 		buf[1] = buf[2] = buf[3] = 0;
-	if (len >= WIRE_MAC_LEN && (flags & 16)) {
+	if (len >= sizeof(struct wire_tail) && (flags & 16)) {
 		uint8_t key[WIRE_KEY_LEN];
 
 		mac_key(key, to->pk);

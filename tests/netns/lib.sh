@@ -64,7 +64,7 @@ netns_need() {
 netns_paths() {
 	NETNS_BUILD=$(cd "$top_builddir" && pwd)
 	MESHD=$NETNS_BUILD/meshd
-	MESHCTL=$NETNS_BUILD/meshctl
+	MESHCTL=$NETNS_BUILD/meshctl/meshctl
 	NETNS_LIBDIR=$NETNS_BUILD/nss/.libs
 	NETNS_PRELOAD=
 	if [ -f "$NETNS_LIBDIR/libnss_mesh.so.2" ] &&

@@ -303,30 +303,45 @@ check "node2's drop counters rose: $before -> $after" [ "$after" -gt "$before" ]
 echo "# counters that moved on node2:"
 join "$NETNS_DIR/counters.before" "$NETNS_DIR/counters.after" 2>/dev/null |
 	awk '$2 != $3 { printf "#   %s %s -> %s\n", $1, $2, $3 }'
-# A sustained flood: two senders for 6 s, more than the 5 s it takes to call
-# a silent member dead.  node2 must keep answering its real peers.
-deaths() { grep -c "member node2 is dead" "$NETNS_DIR/$1/meshd.log"; }
-for n in node1 node3 node4 node5 natnode; do deaths "$n" > "$NETNS_DIR/$n/deaths"; done
+# A sustained flood: 50,000 datagrams a second from two senders for 6 s,
+# more than the 5 s it takes to call a silent member dead (issue 12: one
+# captured initiation replayed at 50,000 packets/s).  node2 must keep
+# answering its real peers.  (Unpaced, the two senders fill both CPUs and
+# the kernel's per-CPU backlog that every namespace here shares, and then
+# drop other members' packets on their way between namespaces: a limit of
+# one machine playing seven, not of meshd.)
+# Every member's view, the victim's own too: no "is suspect", no "is dead".
+changes() { grep -c "member [a-z0-9]* is \(suspect\|dead\)" "$NETNS_DIR/$1/meshd.log"; }
+for n in $MEMBERS; do changes "$n" > "$NETNS_DIR/$n/changes"; done
 rx_of() { counters node2 | awk '$1 == "overlay.rx_datagrams" { print $2 }'; }
 rx0=$(rx_of)
 t_flood=$(netns_ms)
-node_exec evil python3 "$PROBE" flood "$(node_ip node2)" "$PORT" 6 "$cap" > "$NETNS_DIR/flood.1" 2>&1 &
+node_exec evil python3 "$PROBE" flood "$(node_ip node2)" "$PORT" 6 "$cap" 25000 > "$NETNS_DIR/flood.1" 2>&1 &
 f1=$!
-node_exec evil python3 "$PROBE" flood "$(node_ip node2)" "$PORT" 6 "$cap" > "$NETNS_DIR/flood.2" 2>&1 &
+node_exec evil python3 "$PROBE" flood "$(node_ip node2)" "$PORT" 6 "$cap" 25000 > "$NETNS_DIR/flood.2" 2>&1 &
 f2=$!
+# The victim keeps answering lookups through the flood.
+answered=0 asked=0
+while kill -0 "$f1" 2>/dev/null; do
+	asked=$((asked + 1))
+	node_exec node2 getent hosts node4.mesh > /dev/null && answered=$((answered + 1))
+	sleep 0.2
+done
 wait "$f1" "$f2"
+check "during the flood node2 answered its lookups ($answered of $asked)" \
+	[ "$answered" = "$asked" ]
 sent=$(($(cat "$NETNS_DIR/flood.1") + $(cat "$NETNS_DIR/flood.2")))
 echo "# flood: $sent datagrams sent in $(($(netns_ms) - t_flood)) ms at node2;" \
 	"it read $(($(rx_of) - rx0)) (the kernel drops what does not fit its socket buffer)"
 check "node2's meshd survived the flood" _alive "$pid2"
 lost=
-for n in node1 node3 node4 node5 natnode; do
-	[ "$(deaths "$n")" = "$(cat "$NETNS_DIR/$n/deaths")" ] || lost="$lost $n"
+for n in $MEMBERS; do
+	[ "$(changes "$n")" = "$(cat "$NETNS_DIR/$n/changes")" ] || lost="$lost $n"
 done
-check "during the flood no member lost node2 (dead in the log of:${lost:- none})" [ -z "$lost" ]
-# A flood fills node2's socket buffer, and the kernel drops real packets
-# with the junk: node2 may hold a member suspect for a moment.  What counts
-# is that nobody went dead (above) and that all are alive again at once.
+check "during the flood no member went suspect or dead anywhere (in the log of:${lost:- none})" \
+	[ -z "$lost" ]
+for n in $lost; do grep "member [a-z0-9]* is \(suspect\|dead\)" "$NETNS_DIR/$n/meshd.log" |
+	tail -3 | sed "s/^/#   $n: /"; done
 for n in $MEMBERS; do
 	if wait_until "$ALIVE_MS" all_alive "$n"; then
 		ok "after the junk, $n sees all 6 alive ($WAITED ms)"

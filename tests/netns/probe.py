@@ -180,21 +180,32 @@ def hostile(host, port, count, path):
     return 0
 
 
-def flood(host, port, seconds, path):
-    """As many datagrams as one process can send for SECONDS: the captured
-    packets replayed, and copies with a random mac1 (handshakes) or a
-    random tail (transport), so that meshd pays its real per-packet cost."""
+def flood(host, port, seconds, path, pps=0):
+    """Datagrams for SECONDS, PPS a second (0: as many as one process can
+    send): the captured packets replayed, and copies with a random mac1
+    (handshakes) or a random tail (transport), so that meshd pays its real
+    per-packet cost."""
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.setblocking(False)
     pkts = []
     for _, _, p in load(path):
         pkts.append(p)
-        pkts.append(p[:-16] + os.urandom(16))
+        if p[0] in (1, 2):      # handshakes end mac1 | mac2
+            pkts.append(p[:-32] + os.urandom(16) + p[-16:])
+        else:                   # transport ends in its AEAD tag
+            pkts.append(p[:-16] + os.urandom(16))
     pkts += [os.urandom(n) for n in (1, 32, 148, 300, 1200)]
-    end = time.monotonic() + seconds
+    start = time.monotonic()
+    end = start + seconds
     sent = 0
-    while time.monotonic() < end:
+    while True:
+        now = time.monotonic()
+        if now >= end:
+            break
+        if pps and sent >= (now - start) * pps:
+            time.sleep(0.001)
+            continue
         for p in pkts:
             try:
                 s.sendto(p, (host, port))
@@ -223,7 +234,8 @@ def main(argv):
     if cmd == "spoof":
         return spoof(a[0], int(a[1]), a[2])
     if cmd == "flood":
-        return flood(a[0], int(a[1]), float(a[2]), a[3])
+        return flood(a[0], int(a[1]), float(a[2]), a[3],
+                     int(a[4]) if len(a) > 4 else 0)
     if cmd == "hostile":
         return hostile(a[0], int(a[1]), int(a[2]), a[3])
     print(__doc__, file=sys.stderr)

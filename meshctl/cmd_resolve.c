@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "meshctl/meshctl.h"
 #include "common/name.h"
 #include "common/nss_msg.h"
-#include "meshctl.h"
 #include "nss/nss-mesh.h"
 
 static const char *

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "meshctl.h"
-#include "overlay/identity.h"
-#include "state.h"
+#include "meshctl/meshctl.h"
+#include "agent/keys.h"
+#include "agent/state.h"
 
 /* Warn this long before the certificate ends.  meshd asks for a new one
  * when a third of its lifetime is left (overlay/renew.c), four months

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "meshctl.h"
+#include "meshctl/meshctl.h"
 
 static const char *
 str(json_t *o, const char *k)

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "meshctl.h"
+#include "meshctl/meshctl.h"
 
 int
 cmd_hosts(struct ctl *ctl, int argc, char **argv)

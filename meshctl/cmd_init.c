@@ -6,14 +6,13 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "meshctl.h"
 #include <time.h>
 #include <sodium.h>
 
+#include "meshctl/meshctl.h"
+#include "agent/keys.h"
+#include "agent/state.h"
 #include "overlay/cert.h"
-#include "overlay/identity.h"
-#include "state.h"
 
 #define INIT_CERT_LIFETIME (365 * 86400ULL)
 

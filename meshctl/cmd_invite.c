@@ -18,11 +18,11 @@
 #include <time.h>
 #include <sodium.h>
 
+#include "meshctl/meshctl.h"
+#include "agent/invites.h"
+#include "agent/keys.h"
+#include "agent/state.h"
 #include "common/atomic.h"
-#include "meshctl.h"
-#include "overlay/identity.h"
-#include "overlay/invite.h"
-#include "state.h"
 
 static void
 usage(void)
@@ -141,18 +141,20 @@ cmd_invite(struct ctl *ctl, int argc, char **argv)
 		    "the token: give --endpoint HOST:PORT\n");
 		return EXIT_ERR;
 	}
+	/* As root, the file gets the state directory's owner (meshd, as
+	 * mesh, rewrites it when a token is redeemed). */
+	if ((rc = atomic_owner_like_dir(ctl->conf.state_dir, &uid, &gid)) < 0) {
+		uid = (uid_t)-1;
+		gid = (gid_t)-1;
+	}
 	if (state_path(path, sizeof(path), ctl->conf.state_dir, INVITE_FILE) < 0 ||
-	    (rc = invite_store_open(path, &st)) < 0) {
+	    invite_store_open_owned(path, uid, gid, &st) < 0) {
 		fprintf(stderr, "meshctl: %s: cannot read the invites\n", path);
 		return EXIT_ERR;
 	}
-	/* As root, the file gets the state directory's owner (meshd, as
-	 * mesh, rewrites it when a token is redeemed). */
-	if ((rc = atomic_owner_like_dir(ctl->conf.state_dir, &uid, &gid)) == 0) {
-		invite_store_set_owner(st, uid, gid);
+	if (rc == 0)
 		rc = invite_create(st, argv[optind], endpoint, id.pk, id.ca_pk,
 		    (uint64_t)time(NULL), ttl, token, sizeof(token));
-	}
 	invite_store_free(st);
 	if (rc < 0) {
 		fprintf(stderr, "meshctl: cannot make an invite for '%s': %s\n",

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <curl/curl.h>
 
-#include "meshctl.h"
+#include "meshctl/meshctl.h"
 
 #define BODY_MAX (16u << 20)	/* 16 MiB: ~10,000 hosts with room to spare */
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "meshctl.h"
+#include "meshctl/meshctl.h"
+#include "agent/log.h"
 
 #ifndef MESH_SYSCONFDIR
 #define MESH_SYSCONFDIR "/etc"

@@ -13,13 +13,13 @@
 #include <time.h>
 #include <sodium.h>
 
-#include "common/atomic.h"
-#include "meshctl.h"
-#include "overlay/cert.h"
-#include "overlay/identity.h"
-#include "overlay/recset.h"
+#include "meshctl/meshctl.h"
+#include "agent/keys.h"
 #include "agent/records.h"
-#include "state.h"
+#include "agent/state.h"
+#include "overlay/cert.h"
+#include "overlay/recset.h"
+#include "common/atomic.h"
 
 int
 cmd_revoke(struct ctl *ctl, int argc, char **argv)

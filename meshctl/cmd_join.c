@@ -25,15 +25,15 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "common/atomic.h"
-#include "meshctl.h"
-#include "overlay/identity.h"
+#include "meshctl/meshctl.h"
+#include "agent/keys.h"
+#include "agent/records.h"
+#include "agent/state.h"
 #include "overlay/invite.h"
 #include "overlay/msg.h"
 #include "overlay/recset.h"
-#include "agent/records.h"
 #include "overlay/session.h"
-#include "state.h"
+#include "common/atomic.h"
 
 #define JOIN_TIMEOUT_MS		20000
 #define JOIN_RESEND_MS		2000

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 
-#include "conf.h"
+#include "agent/conf.h"
 
 /* Exit codes, documented in meshctl(8). */
 enum {

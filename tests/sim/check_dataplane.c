@@ -1,0 +1,238 @@
+/*
+ * The data plane on the simulator: IP packets handed to one engine as if
+ * read from its TUN must come out of the destination's TUN -- directly,
+ * or through a relay when the two have no path of their own -- and a
+ * destination nobody can reach must get an ICMPv6 unreachable at once.
+ * Virtual time, fixed seeds: a failure replays exactly.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+#define DEAD	SIM_DEAD_MS
+
+static struct sim *S;
+
+static void
+teardown(void)
+{
+	sim_free(S);
+	S = NULL;
+}
+
+static void
+mesh(uint64_t seed, size_t n)
+{
+	S = sim_new(seed, 64, DEAD);
+	sim_add(S, -1, true);
+	sim_start(S, 0);
+	sim_add_many(S, n - 1, -1, 0);
+}
+
+static void
+converge(uint64_t within_ms)
+{
+	uint64_t t = sim_run_until_pred(S, sim_converged, NULL, 50,
+	    sim_now(S) + within_ms);
+
+	if (t == UINT64_MAX)
+		sim_dump(S, stderr);
+	ck_assert_msg(t != UINT64_MAX, "no convergence");
+}
+
+/* No packet between the hosts of nodes a and b, either way. */
+static void
+cut(int a, int b)
+{
+	struct net_link l = { .delay_ms = 1, .loss_ppm = 1000000 };
+
+	net_set_link(sim_net(S), sim_host(S, a), sim_host(S, b), &l);
+}
+
+/* Send from i to j every 10 ms for ms; how many of them j's TUN got. */
+static unsigned
+stream(int i, int j, uint64_t ms, uint32_t *seq)
+{
+	uint64_t before = sim_obs(S, j)->tun_pkts;
+
+	for (uint64_t t = 0; t < ms; t += 10) {
+		sim_send_ip(S, i, j, 200, ++*seq);
+		sim_run_for(S, 10);
+	}
+	sim_run_for(S, 200);	/* in flight */
+	return (unsigned)(sim_obs(S, j)->tun_pkts - before);
+}
+
+static const struct node_counters *
+ctr(int i)
+{
+	return node_counters(sim_node(S, i));
+}
+
+START_TEST(direct)
+{
+	uint8_t a1[16];
+	uint32_t seq = 0;
+	unsigned got;
+
+	mesh(11, 3);
+	converge(10000);
+	got = stream(0, 2, 1000, &seq);
+	ck_assert_uint_eq(got, 100);
+	sim_addr(S, 0, a1);
+	ck_assert_mem_eq(sim_obs(S, 2)->tun_last_src, a1, 16);
+	ck_assert_uint_eq(sim_obs(S, 2)->tun_last_seq, seq);
+	ck_assert_uint_eq(ctr(1)->hops_relayed, 0);
+	ck_assert_uint_eq(ctr(0)->ip_out, 100);
+	ck_assert_uint_eq(ctr(2)->ip_in, 100);
+}
+END_TEST
+
+/* 0 and 2 cannot reach each other; 1 reaches both. */
+START_TEST(relayed)
+{
+	struct node_peer_info pi;
+	uint32_t seq = 0;
+	unsigned got;
+
+	mesh(12, 3);
+	cut(0, 2);
+	sim_seed(S, 2, 1, 1);	/* a peer line that works */
+	sim_run_for(S, 10000);
+	got = stream(0, 2, 1000, &seq);
+	ck_assert_uint_ge(got, 95);
+	ck_assert_uint_gt(ctr(1)->hops_relayed, 0);
+	/* The end-to-end session exists, and goes through node1. */
+	ck_assert(node_peer(sim_node(S, 0), sim_now(S), sim_pk(S, 2), &pi));
+	ck_assert(pi.up);
+	ck_assert(!pi.direct);
+	ck_assert(pi.relayed);
+	ck_assert_str_eq(pi.relay_name, "node1");
+	/* And back. */
+	ck_assert_uint_ge(stream(2, 0, 500, &seq), 45);
+	/* Both see each other alive, through the relay. */
+	ck_assert(sim_state_is(S, 0, 2, MEMBER_ALIVE));
+	ck_assert(sim_state_is(S, 2, 0, MEMBER_ALIVE));
+}
+END_TEST
+
+/* Two relays; the one in use dies; traffic moves to the other. */
+START_TEST(relay_dies)
+{
+	struct node_peer_info pi;
+	uint32_t seq = 0;
+	uint64_t t0, last, gap = 0;
+	int relay, other;
+
+	mesh(13, 4);
+	cut(0, 3);
+	sim_seed(S, 3, 1, 1);
+	sim_seed(S, 3, 2, 2);
+	sim_run_for(S, 10000);
+	ck_assert_uint_ge(stream(0, 3, 500, &seq), 45);
+	ck_assert(node_peer(sim_node(S, 0), sim_now(S), sim_pk(S, 3), &pi));
+	ck_assert(pi.relayed);
+	relay = strcmp(pi.relay_name, "node1") == 0 ? 1 : 2;
+	other = 3 - relay;
+	sim_stop(S, relay, false);	/* a crash: no goodbye */
+	t0 = last = sim_now(S);
+	for (int k = 0; k < 1500; k++) {
+		uint64_t before = sim_obs(S, 3)->tun_pkts;
+		sim_send_ip(S, 0, 3, 200, ++seq);
+		sim_run_for(S, 10);
+		if (sim_obs(S, 3)->tun_pkts > before) {
+			if (sim_now(S) - last > gap)
+				gap = sim_now(S) - last;
+			last = sim_now(S);
+		}
+	}
+	fprintf(stderr, "relay_dies: %llu ms without packets after the relay "
+	    "died (dead_after %d ms)\n", (unsigned long long)gap, DEAD);
+	ck_assert_msg(last > t0 + 10000, "traffic did not resume");
+	ck_assert(node_peer(sim_node(S, 0), sim_now(S), sim_pk(S, 3), &pi));
+	ck_assert(pi.relayed);
+	ck_assert_str_eq(pi.relay_name, sim_name(S, other));
+	ck_assert_uint_le(gap, DEAD + 3000);
+}
+END_TEST
+
+START_TEST(unreachable)
+{
+	uint8_t nobody[16];
+	uint32_t seq = 0;
+
+	mesh(14, 3);
+	converge(10000);
+	sim_addr(S, 1, nobody);
+	nobody[15] ^= 0x5a;		/* in the /48, owned by no key */
+	sim_send_ip_to(S, 0, nobody, 100, 1);
+	ck_assert_uint_eq(sim_obs(S, 0)->tun_unreach, 1);	/* at once */
+	/* A member that is gone, with no path: at once too. */
+	sim_stop(S, 2, false);
+	sim_run_for(S, DEAD + 2000);
+	sim_send_ip(S, 0, 2, 100, ++seq);
+	if (sim_obs(S, 0)->tun_unreach != 2)
+		sim_dump(S, stderr);
+	ck_assert_uint_eq(sim_obs(S, 0)->tun_unreach, 2);
+	/* A member alive is not unreachable. */
+	ck_assert_uint_eq(stream(0, 1, 200, &seq), 20);
+	ck_assert_uint_eq(sim_obs(S, 0)->tun_unreach, 2);
+}
+END_TEST
+
+/* Two nodes behind symmetric NATs of their own: no direct path can
+ * exist, a public node relays. */
+START_TEST(behind_two_nats)
+{
+	uint32_t seq = 0;
+	int a, b;
+
+	S = sim_new(15, 16, DEAD);
+	sim_add(S, -1, true);
+	sim_start(S, 0);
+	a = sim_add(S, sim_nat(S, NET_NAT_SYMMETRIC), false);
+	b = sim_add(S, sim_nat(S, NET_NAT_SYMMETRIC), false);
+	sim_seed(S, a, 0, 0);
+	sim_seed(S, b, 0, 0);
+	sim_start(S, a);
+	sim_start(S, b);
+	sim_run_for(S, 15000);
+	ck_assert_uint_ge(stream(a, b, 500, &seq), 45);
+	ck_assert_uint_ge(stream(b, a, 500, &seq), 45);
+	ck_assert_uint_gt(ctr(0)->hops_relayed, 0);
+}
+END_TEST
+
+static Suite *
+dataplane_suite(void)
+{
+	Suite *s = suite_create("dataplane");
+	TCase *tc = tcase_create("sim");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, direct);
+	tcase_add_test(tc, relayed);
+	tcase_add_test(tc, relay_dies);
+	tcase_add_test(tc, unreachable);
+	tcase_add_test(tc, behind_two_nats);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(dataplane_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
