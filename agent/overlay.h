@@ -3,7 +3,8 @@
  * The engine decides; this side only moves bytes and keeps the files.
  *
  *   overlayd.c   node events -> log lines, store exports, saves; timers ->
- *                node_tick; the revocations file; redeeming invites
+ *                node_tick; the revocations file; redeeming invites and
+ *                renewing certificates (CA holder), writing node.cert
  *   udp.c        the socket, in batches
  *   dns.c        seeds (`peer =` lines, the peers file), resolved off
  *                the loop
@@ -43,6 +44,7 @@ struct overlay {
 	uint64_t saved_gen, exported_gen;
 	uint64_t saved_at;		/* ms of the last records save try */
 	bool save_failed;
+	bool cert_unsaved, cert_save_failed;	/* node.cert behind the engine */
 	uint64_t tun_errors;
 	/* members whose first record came in since the last export */
 	char (*fresh)[MESH_LABEL_MAX + 1];

@@ -14,7 +14,11 @@
  *
  * Invites are redeemed here (cb_redeem): the invites file is read afresh,
  * since `meshctl invite` writes it while meshd runs, and the CA key is
- * read only for that and wiped after.
+ * read only for that and wiped after.  Certificates are renewed here too
+ * (cb_renew, on the CA holder: the engine has checked the request), with
+ * the CA key read the same way; a member's renewed certificate goes to
+ * node.cert on NODE_EV_CERT_RENEWED, and a failed write is tried again
+ * every OV_MAINT_MS (the engine uses the new one meanwhile).
  */
 #include "config.h"
 
@@ -133,6 +137,61 @@ out:
 	return rc;
 }
 
+static int
+cb_renew(void *ctx, const struct mesh_cert *old, struct mesh_cert *out)
+{
+	struct overlay *ov = ctx;
+	unsigned char *ca_sk = NULL;
+	char err[512];
+	int rc;
+
+	if ((rc = identity_load_ca_secret(ov->a->conf.state_dir, &ca_sk, err,
+	    sizeof(err))) < 0) {
+		log_warnx("%s", err);
+		return rc;
+	}
+	rc = cert_issue(out, ca_sk, old->name, old->node_pk,
+	    (uint64_t)time(NULL), OV_CERT_LIFETIME) == VR_OK ? 0 : -EINVAL;
+	sodium_free(ca_sk);
+	return rc;
+}
+
+static const char *
+utc_day(uint64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M UTC",
+	    &tm) == 0)
+		snprintf(buf, len, "%llu", (unsigned long long)t);
+	return buf;
+}
+
+/* node.cert := the engine's certificate, if it is not on disk yet. */
+static void
+cert_save(struct overlay *ov)
+{
+	int rc;
+
+	if (!ov->cert_unsaved)
+		return;
+	if ((rc = state_write_cert(ov->a->conf.state_dir,
+	    node_cert(ov->node))) < 0) {
+		errno = -rc;
+		if (!ov->cert_save_failed)
+			log_warn("cannot write %s/%s (trying again)",
+			    ov->a->conf.state_dir, STATE_CERT_FILE);
+		ov->cert_save_failed = true;
+		return;
+	}
+	if (ov->cert_save_failed)
+		log_info("%s/%s written", ov->a->conf.state_dir,
+		    STATE_CERT_FILE);
+	ov->cert_unsaved = false;
+	ov->cert_save_failed = false;
+}
+
 /* A member whose first record just came in: logged after the export. */
 static void
 fresh_add(struct overlay *ov, const char *name)
@@ -180,6 +239,24 @@ cb_event(void *ctx, const struct node_event *ev)
 	case NODE_EV_PUBLISH_FAILED:
 		log_warnx("cannot publish this node's record: %s",
 		    vr_str(ev->vr));
+		break;
+	case NODE_EV_CERT_RENEWED: {
+		char day[64];
+		log_info("certificate renewed: valid until %s",
+		    utc_day(ev->cert->not_after, day, sizeof(day)));
+		ov->cert_unsaved = true;
+		cert_save(ov);
+		break;
+	}
+	case NODE_EV_CERT_ISSUED:
+		if (ev->err == 0)
+			log_info("certificate of %s.mesh renewed", ev->name);
+		else if (strcmp(ev->name, ov->a->id.name) == 0)
+			log_warnx("cannot renew this node's certificate: %s",
+			    strerror(-ev->err));
+		else
+			log_warnx("renewal for %s.mesh refused: %s", ev->name,
+			    strerror(-ev->err));
 		break;
 	}
 }
@@ -360,6 +437,7 @@ on_maint(struct ev_loop *loop, struct ev_timer *t, void *data)
 	struct overlay *ov = data;
 
 	read_revocations(ov);
+	cert_save(ov);
 	dns_maint(ov->dns);
 	kick(ov);
 	ev_timer_start(loop, t, OV_MAINT_MS, on_maint, ov);
@@ -390,7 +468,7 @@ node_setup(struct overlay *ov)
 	struct node_cb cb = {
 		.ctx = ov, .send = cb_send, .wallclock = cb_wallclock,
 		.random = cb_random, .local_endpoints = cb_local_endpoints,
-		.redeem = cb_redeem, .event = cb_event,
+		.redeem = cb_redeem, .renew = cb_renew, .event = cb_event,
 		.tun_write = cb_tun_write,
 	};
 	struct node_cfg cfg = {

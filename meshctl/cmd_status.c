@@ -5,9 +5,61 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "meshctl/meshctl.h"
 #include "agent/keys.h"
+#include "agent/state.h"
+
+/* Warn this long before the certificate ends.  meshd asks for a new one
+ * when a third of its lifetime is left (overlay/renew.c), four months
+ * ahead for a one-year certificate: a warning means that has failed. */
+#define CERT_WARN_DAYS	30
+
+static void
+utc(uint64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(buf, len, "%llu", (unsigned long long)t);
+}
+
+static json_t *
+cert_json(const struct mesh_cert *c, uint64_t now)
+{
+	return json_pack("{s:I, s:I, s:I, s:b}",
+	    "not_before", (json_int_t)c->not_before,
+	    "not_after", (json_int_t)c->not_after,
+	    "seconds_left", (json_int_t)(c->not_after > now ?
+	    c->not_after - now : 0),
+	    "warning", c->not_after <= now + CERT_WARN_DAYS * 86400ULL);
+}
+
+/* One line for the certificate, and a warning within CERT_WARN_DAYS. */
+static void
+print_cert(const struct mesh_cert *c, uint64_t now)
+{
+	char day[64];
+
+	utc(c->not_after, day, sizeof(day));
+	if (c->not_after <= now) {
+		printf("Certificate:  ENDED on %s\n", day);
+		printf("Warning:      this node's certificate has ended: members "
+		    "refuse it; get a new one (meshctl invite %s on the CA "
+		    "holder, then meshctl join)\n", c->name);
+		return;
+	}
+	printf("Certificate:  valid until %s (%llu days)\n", day,
+	    (unsigned long long)((c->not_after - now) / 86400));
+	if (c->not_after - now <= CERT_WARN_DAYS * 86400ULL)
+		printf("Warning:      this node's certificate ends in %llu "
+		    "day(s), on %s, and meshd has not renewed it: can it reach "
+		    "the CA holder?\n", (unsigned long long)((c->not_after -
+		    now) / 86400), day);
+}
 
 static const char *
 str(json_t *o, const char *key)
@@ -57,7 +109,9 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	char err[512], ierr[512], addr[INET6_ADDRSTRLEN], fp[IDENTITY_FP_LEN];
 	bool unreachable;
 	json_t *agent;
-	int idrc;
+	struct mesh_cert cert;
+	uint64_t now = (uint64_t)time(NULL);
+	int idrc, certrc;
 
 	if (argc == 2 && argv[1][0] != '-')
 		return status_member(ctl, argv[1]);
@@ -66,6 +120,8 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	idrc = identity_load_public(ctl->conf.state_dir, &id, ierr, sizeof(ierr));
+	certrc = idrc == 0 ? state_read_cert(ctl->conf.state_dir, &cert) :
+	    -ENOENT;
 	agent = ctl_get(ctl, "/v1/status", err, sizeof(err), &unreachable);
 	if (idrc == 0) {
 		inet_ntop(AF_INET6, id.addr, addr, sizeof(addr));
@@ -76,6 +132,10 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		json_object_set_new(v, "node", idrc == 0 ? json_pack(
 		    "{s:s, s:s, s:s}", "name", id.name, "address", addr,
 		    "fingerprint", fp) : json_null());
+		if (idrc == 0)
+			json_object_set_new(json_object_get(v, "node"),
+			    "certificate", certrc == 0 ? cert_json(&cert, now) :
+			    json_null());
 		json_object_set_new(v, "agent", agent ? json_incref(agent) :
 		    json_pack("{s:s, s:s}", "state", "not running", "error", err));
 		if (agent)
@@ -88,6 +148,8 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 			printf("Name:         %s.mesh\n", id.name);
 			printf("Address:      %s\n", addr);
 			printf("Fingerprint:  %s\n", fp);
+			if (certrc == 0)
+				print_cert(&cert, now);
 		} else if (idrc == -ENOENT) {
 			printf("Node:         not initialised (meshctl init --name NAME)\n");
 		} else {

@@ -185,6 +185,46 @@ msg_join_err_decode(const uint8_t *buf, size_t len, int *err)
 	return true;
 }
 
+size_t
+msg_renew_encode(enum msg_type type, const struct mesh_cert *c, uint8_t *out)
+{
+	struct mesh_cert_wire w;
+
+	cert_encode(c, &w);
+	out[0] = (uint8_t)type;
+	memcpy(out + 1, &w, sizeof(w));
+	return MSG_RENEW_LEN;
+}
+
+bool
+msg_renew_decode(const uint8_t *buf, size_t len, enum msg_type type,
+    struct mesh_cert *c)
+{
+	struct mesh_cert_wire w;
+
+	if (len != MSG_RENEW_LEN || buf[0] != (uint8_t)type)
+		return false;
+	memcpy(&w, buf + 1, sizeof(w));
+	return cert_decode(&w, c) == VR_OK;
+}
+
+size_t
+msg_renew_err_encode(int err, uint8_t *out)
+{
+	out[0] = MSG_RENEW_ERR;
+	out[1] = (uint8_t)(err < 0 ? -err : err);
+	return 2;
+}
+
+bool
+msg_renew_err_decode(const uint8_t *buf, size_t len, int *err)
+{
+	if (len != 2 || buf[0] != MSG_RENEW_ERR || buf[1] == 0)
+		return false;
+	*err = -(int)buf[1];
+	return true;
+}
+
 bool
 msg_key_in(const uint8_t key[static MESH_KEY_LEN],
     const uint8_t lo[static MESH_KEY_LEN], const uint8_t hi[static MESH_KEY_LEN])

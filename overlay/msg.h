@@ -27,6 +27,10 @@
  *   JOIN_REQ   type | name_len u8 | proof[32] | name    joiner -> member
  *   JOIN_OK    type | ca_pk[32] | cert wire | record wire   member -> joiner
  *   JOIN_ERR   type | errno u8                          member -> joiner
+ *   RENEW_REQ  type | cert wire                         member -> issuer
+ *              "here is my certificate, it ends soon" (overlay/renew.c)
+ *   RENEW_OK   type | cert wire                         issuer -> member
+ *   RENEW_ERR  type | errno u8                          "not from me"
  */
 #ifndef MESH_MSG_H
 #define MESH_MSG_H
@@ -46,10 +50,13 @@ enum msg_type {
 	MSG_WANT = 0x13,
 	MSG_SEEN = 0x14,
 	MSG_LEAVE = 0x15,
+	MSG_RENEW_REQ = 0x16,
+	MSG_RENEW_OK = 0x17,
 	MSG_LINKS = 0x18,
 	MSG_HOP = 0x19,
 	MSG_PROBE = 0x1a,
 	MSG_PROBE_ACK = 0x1b,
+	MSG_RENEW_ERR = 0x1c,
 	MSG_JOIN_REQ = 0x20,
 	MSG_JOIN_OK = 0x21,
 	MSG_JOIN_ERR = 0x22,
@@ -71,6 +78,7 @@ _Static_assert(MSG_JOIN_ERR < MSG_TYPE_SPACE && MSG_RECORD < MSG_TYPE_SPACE,
 #define MSG_HOP_TTL		8	/* relays a HOP may pass, at most */
 /* The largest session packet a HOP carries. */
 #define MSG_HOP_PACKET_MAX	(MSG_MAX - MSG_HOP_HEAD)
+#define MSG_RENEW_LEN		(1 + sizeof(struct mesh_cert_wire))
 #define MSG_JOIN_OK_LEN		(1 + MESH_KEY_LEN + \
 	sizeof(struct mesh_cert_wire) + RECORD_WIRE_LEN)
 /* What a handshake payload says when the sender has no certificate yet. */
@@ -106,6 +114,10 @@ size_t msg_seen_encode(const struct mesh_endpoint *ep, uint8_t *out);
 size_t msg_join_req_encode(const struct msg_join_req *r, uint8_t *out);
 size_t msg_join_ok_encode(const struct msg_join_ok *r, uint8_t *out);
 size_t msg_join_err_encode(int err, uint8_t *out);
+/* RENEW_REQ or RENEW_OK (type) with a certificate; RENEW_ERR. */
+size_t msg_renew_encode(enum msg_type type, const struct mesh_cert *c,
+    uint8_t *out);
+size_t msg_renew_err_encode(int err, uint8_t *out);
 
 /* Decoders: true when buf is exactly one well-formed message of the type. */
 bool msg_digest_decode(const uint8_t *buf, size_t len, struct msg_digest *d);
@@ -114,6 +126,11 @@ bool msg_seen_decode(const uint8_t *buf, size_t len, struct mesh_endpoint *ep);
 bool msg_join_req_decode(const uint8_t *buf, size_t len, struct msg_join_req *r);
 bool msg_join_ok_decode(const uint8_t *buf, size_t len, struct msg_join_ok *r);
 bool msg_join_err_decode(const uint8_t *buf, size_t len, int *err);
+/* A RENEW_REQ or RENEW_OK of exactly that type whose certificate decodes
+ * (it is not verified here). */
+bool msg_renew_decode(const uint8_t *buf, size_t len, enum msg_type type,
+    struct mesh_cert *c);
+bool msg_renew_err_decode(const uint8_t *buf, size_t len, int *err);
 
 /* Is key within [lo, hi] (byte order)? */
 bool msg_key_in(const uint8_t key[static MESH_KEY_LEN],

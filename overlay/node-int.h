@@ -8,6 +8,7 @@
  *   paths.c    seeds, candidate endpoints, probing, backoff; which
  *              sessions to keep
  *   join.c     the member's half of `meshctl join`
+ *   renew.c    certificate renewal, both halves
  */
 #ifndef MESH_NODE_INT_H
 #define MESH_NODE_INT_H
@@ -43,6 +44,11 @@ struct peer {
 	 * these at once, and the first answer decides (cb_seen). */
 	struct mesh_endpoint probe[NODE_PROBE_MAX];
 	size_t nprobe;
+	/* renew.c */
+	uint64_t renew_asked;		/* ms we last asked it; 0: never */
+	bool issuer;			/* it renewed ours once */
+	uint64_t renew_issued;		/* ms we last issued it one; 0: never */
+	struct mesh_cert renewed;	/* what we issued then */
 	/* the data plane */
 	uint64_t direct_rx;		/* ms: last packet over its own UDP path */
 	uint64_t hs_sent;		/* ms: our initiation went out (RTT) */
@@ -117,6 +123,8 @@ struct node {
 
 	struct seed seeds[NODE_SEED_SLOTS];
 	uint64_t next_maint, next_ae;
+	uint64_t renew_next;		/* ms: the next RENEW_REQ may go */
+	uint64_t renew_local_next;	/* unix s: the next local try */
 	struct node_counters c;
 
 	/* the data plane (forward.c, links.c) */
@@ -207,6 +215,15 @@ void forward_flush(struct node *n);
 
 /* join.c */
 void join_on_req(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+
+/* renew.c */
+void renew_maint(struct node *n);
+void renew_on_req(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+void renew_on_ok(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+void renew_on_err(struct node *n, struct peer *p, const uint8_t *m,
     size_t len);
 
 #endif

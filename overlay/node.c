@@ -57,6 +57,9 @@ static const struct handler handlers[MSG_TYPE_SPACE] = {
 	[MSG_PROBE] = { MSG_PROBE_LEN, MSG_PROBE_LEN, probe_on_msg, false },
 	[MSG_PROBE_ACK] = { MSG_PROBE_LEN, MSG_PROBE_LEN, probe_on_msg, false },
 	[MSG_JOIN_REQ] = { 2 + INVITE_PROOF_LEN, MSG_MAX, join_on_req, true },
+	[MSG_RENEW_REQ] = { MSG_RENEW_LEN, MSG_RENEW_LEN, renew_on_req, false },
+	[MSG_RENEW_OK] = { MSG_RENEW_LEN, MSG_RENEW_LEN, renew_on_ok, false },
+	[MSG_RENEW_ERR] = { 2, 2, renew_on_err, false },
 };
 
 /* IP packets, told by their version nibble: only IPv6 is carried. */
@@ -436,6 +439,7 @@ maint(struct node *n)
 	}
 	recset_expire(n->rs, node_unix(n));
 	paths_maint(n);
+	renew_maint(n);
 	gossip_publish(n, false);
 	links_maint(n);
 }

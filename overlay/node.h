@@ -46,6 +46,12 @@
 #define NODE_JOINERS_MAX	64	/* join sessions at once */
 #define NODE_SEED_SLOTS		64	/* `peer =` lines and the peers file */
 #define NODE_SEED_ADDRS		4	/* addresses kept per seed */
+/* Certificate renewal (overlay/renew.c): asked for when less than a third
+ * of the lifetime is left; one request per member per NODE_RENEW_RETRY
+ * (and one local try on the CA holder), NODE_RENEW_GAP_MS between
+ * requests to different members. */
+#define NODE_RENEW_RETRY	3600	/* seconds */
+#define NODE_RENEW_GAP_MS	10000
 
 struct node;
 
@@ -68,6 +74,10 @@ enum node_event_kind {
 	NODE_EV_REVOCATION,		/* a new revocation was accepted */
 	NODE_EV_JOIN,			/* name, err (0: redeemed) */
 	NODE_EV_PUBLISH_FAILED,		/* vr: our own record was not made */
+	NODE_EV_CERT_RENEWED,		/* cert: ours, now in use; write it */
+	NODE_EV_CERT_ISSUED,		/* name, err (0: a member's renewal
+					 * was issued here; our own local
+					 * renewal failed with err) */
 };
 
 struct node_event {
@@ -77,6 +87,7 @@ struct node_event {
 	uint64_t silent_ms;
 	int err;
 	enum vr vr;
+	const struct mesh_cert *cert;
 };
 
 struct node_cb {
@@ -97,6 +108,12 @@ struct node_cb {
 	 * -errno.  Only called when cfg.can_redeem.  Optional. */
 	int (*redeem)(void *ctx, const uint8_t pk[static MESH_KEY_LEN],
 	    const char *name, const uint8_t *proof, struct mesh_cert *cert);
+	/* Renew a member's certificate: a new one into *out for old's name
+	 * and key, 0, or -errno.  old verified, is unrevoked and came over
+	 * the session of its key (or is this node's own).  Only called when
+	 * cfg.can_redeem.  Optional. */
+	int (*renew)(void *ctx, const struct mesh_cert *old,
+	    struct mesh_cert *out);
 	/* Something happened (above).  Optional. */
 	void (*event)(void *ctx, const struct node_event *ev);
 	/* An IP packet for this node (from a member, or an ICMPv6 error
@@ -116,6 +133,9 @@ struct node_counters {
 	uint64_t refused_join;		/* join hello refused */
 	uint64_t joins_ok, joins_refused;
 	uint64_t records_pushed, digests_sent, wants_sent;
+	uint64_t renew_asked;		/* RENEW_REQs we sent */
+	uint64_t renewed;		/* new certificates of ours taken */
+	uint64_t renew_issued, renew_refused;	/* as the issuer */
 	uint64_t tx_datagrams, tx_bytes;
 	/* the data plane */
 	uint64_t ip_out, ip_in;		/* packets from / to the TUN */
@@ -168,6 +188,11 @@ bool node_offer_revocation(struct node *n, const struct mesh_revocation *rv);
 /* The record set: the daemon loads saved records into it before the first
  * tick, exports and saves it on NODE_EV_RECORDS_CHANGED. */
 struct recset *node_records(struct node *n);
+/* Should c be renewed at unix time now?  When less than a third of its
+ * lifetime is left (or it has ended). */
+bool node_cert_due(const struct mesh_cert *c, uint64_t now);
+/* This node's certificate as used now (renewals replace it). */
+const struct mesh_cert *node_cert(const struct node *n);
 /* This node's current record, NULL before the first publish. */
 const struct mesh_record *node_self(const struct node *n);
 const struct node_counters *node_counters(const struct node *n);
