@@ -272,7 +272,7 @@ records_export(struct overlay *ov, uint64_t gen)
 
 	if (recs == NULL)
 		return;
-	n = recset_export(rs, recs, n, ov->a->conf.ttl);
+	n = recset_export(rs, recs, n, ov->a->conf.ttl, (uint64_t)time(NULL));
 	if (store_replace(ov->a->store, SRC_PEER, recs, n, NULL) == 0) {
 		ov->exported_gen = gen;
 		for (size_t i = 0; i < ov->nfresh; i++)

@@ -13,15 +13,20 @@
 
 size_t
 recset_export(const struct recset *s, struct store_rec *out, size_t max,
-    uint32_t ttl)
+    uint32_t ttl, uint64_t now)
 {
-	size_t n = recset_count(s) < max ? recset_count(s) : max;
+	size_t n = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < recset_count(s) && n < max; i++) {
 		const struct mesh_record *r = recset_at_name(s, i);
 		bool stale = recset_stale_at_name(s, i);
-		struct store_rec *o = &out[i];
+		struct store_rec *o;
 		int len;
+
+		if (stale && now >= r->expires &&
+		    now - r->expires >= RECSET_STALE_MAX)
+			continue;	/* kept to find it, no longer answered */
+		o = &out[n++];
 
 		memset(o, 0, sizeof(*o));
 		/* A label is at most 63 bytes: "label.mesh" always fits. */

@@ -15,10 +15,11 @@
 
 /* Fill out[0..max) with one entry per held record, in name order, for
  * store_replace(SRC_PEER, ...): "label.mesh" -> the overlay address
- * (stale records too, flagged: a member off for a night still resolves).
+ * (stale records too, flagged, for RECSET_STALE_MAX after their expiry
+ * at unix time now: a member off for a night still resolves).
  * Returns how many were filled (at most max). */
 size_t recset_export(const struct recset *s, struct store_rec *out,
-    size_t max, uint32_t ttl);
+    size_t max, uint32_t ttl, uint64_t now);
 /* Write the set to path atomically (mode 0644: records are public).
  * 0 or -errno; on failure the old file and the set are unchanged. */
 int recset_save(const struct recset *s, const char *path);

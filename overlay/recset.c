@@ -19,6 +19,7 @@ struct held {
 	struct mesh_record rec;
 	bool dead;
 	bool stale;
+	bool unserved;		/* stale for RECSET_STALE_MAX: not answered */
 };
 
 /* Two sorted arrays of pointers to the same held records: by node key and
@@ -210,8 +211,7 @@ add_one(struct recset *s, const struct mesh_record *r, uint64_t now,
 	} else if (s->n >= s->max) {
 		return VR_FULL;
 	}
-	if (stale_ok && now >= r->expires &&
-	    now - r->expires < RECSET_STALE_MAX) {
+	if (stale_ok && now >= r->expires) {
 		/* Everything as of a moment before its expiry, and the
 		 * certificate as of now. */
 		if ((v = record_verify(r, s->ca_pk, &s->revs,
@@ -342,11 +342,15 @@ recset_expire(struct recset *s, uint64_t now)
 	for (size_t i = 0; i < s->n; i++) {
 		struct held *h = s->by_key[i];
 		const struct mesh_record *r = &h->rec;
-		h->dead = now >= r->cert.not_after ||
-		    (now >= r->expires && now - r->expires >= RECSET_STALE_MAX);
+		h->dead = now >= r->cert.not_after;
 		if (!h->dead && !h->stale && now >= r->expires) {
 			h->stale = true;
 			s->ctr.staled++;
+			s->gen++;
+		}
+		if (!h->dead && h->stale && !h->unserved &&
+		    now - r->expires >= RECSET_STALE_MAX) {
+			h->unserved = true;	/* export again: it leaves */
 			s->gen++;
 		}
 	}

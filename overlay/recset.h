@@ -19,15 +19,15 @@
  * later (VR_NAMECLASH).  Revoke the old certificate to make it final.
  *
  * Stale records (RFC 8767's idea for DNS): a held record past its expiry
- * stays, marked stale, for RECSET_STALE_MAX more, as the last word on its
- * member: where to look for it after a night off, and the address to
- * answer with meanwhile.  A saved record loads as stale when only its
+ * stays, marked stale, until its certificate ends, as the last word on
+ * its member: where to look for it after any downtime, and for
+ * RECSET_STALE_MAX the address to answer with meanwhile (the daemon's
+ * export stops answering from it after that).  A saved record loads as stale when only its
  * record expiry has passed (everything else verifies as of a moment
  * before it, and the certificate as of now).  Any newer record replaces a
  * stale one; a stale record never travels (gossip skips it), since no
- * peer would take it.  Held records leave when their certificate ends,
- * when they have been stale for RECSET_STALE_MAX (recset_expire), or
- * when a revocation covering them arrives.
+ * peer would take it.  Held records leave when their certificate ends
+ * (recset_expire) or when a revocation covering them arrives.
  *
  * Persistence (recset_save/recset_load in agent/records.h): a 32-byte header, then frames of
  * exactly RECORD_WIRE_LEN bytes, each one object in its wire form
@@ -55,7 +55,7 @@
 #define RECSET_MAX_DEFAULT	16384
 #define RECSET_FILE		"records"	/* in the state directory */
 #define RECSET_HDR_LEN		32
-#define RECSET_STALE_MAX	(7 * 86400)	/* s a stale record is kept */
+#define RECSET_STALE_MAX	(7 * 86400)	/* s a stale record is answered */
 
 struct recset_counters {
 	uint64_t accepted;		/* records kept (new or newer) */
@@ -96,9 +96,8 @@ enum vr recset_add_wire(struct recset *s, const uint8_t *buf, size_t len,
 enum vr recset_revoke(struct recset *s, const struct mesh_revocation *rv,
     uint64_t now);
 
-/* Mark records past their expiry stale; drop those whose certificate ended
- * or that have been stale for RECSET_STALE_MAX, and revocations past their
- * end.  How many records went. */
+/* Mark records past their expiry stale; drop those whose certificate
+ * ended, and revocations past their end.  How many records went. */
 size_t recset_expire(struct recset *s, uint64_t now);
 
 size_t recset_count(const struct recset *s);

@@ -158,13 +158,15 @@ START_TEST(expiry_drops)
 	ck_assert_uint_eq(recset_expire(s, NOW + 3599), 0);
 	ck_assert_uint_eq(recset_expire(s, NOW + 3600), 1);
 	ck_assert_ptr_null(recset_by_name(s, "beta"));
-	/* alpha's record ends: stale, still held, for RECSET_STALE_MAX. */
+	/* alpha's record ends: stale, still held, until its certificate
+	 * ends (30 days: record_for). */
 	ck_assert_uint_eq(recset_expire(s, NOW + DAY), 0);
 	ck_assert_uint_eq(recset_count(s), 1);
 	ck_assert(recset_stale_at(s, 0));
 	ck_assert_uint_eq(recset_counters(s)->staled, 1);
-	ck_assert_uint_eq(recset_expire(s, NOW + DAY + RECSET_STALE_MAX - 1), 0);
-	ck_assert_uint_eq(recset_expire(s, NOW + DAY + RECSET_STALE_MAX), 1);
+	ck_assert_uint_eq(recset_expire(s, NOW + DAY + RECSET_STALE_MAX), 0);
+	ck_assert_uint_eq(recset_expire(s, NOW + 30 * DAY - 1), 0);
+	ck_assert_uint_eq(recset_expire(s, NOW + 30 * DAY), 1);
 	ck_assert_uint_eq(recset_count(s), 0);
 	ck_assert_uint_eq(recset_counters(s)->expired, 2);
 	recset_free(s);
@@ -214,12 +216,26 @@ START_TEST(stale_records)
 	ck_assert_uint_eq(recset_count(t), 1);
 	ck_assert(!recset_stale_at(t, 0));
 	ck_assert_uint_eq(recset_by_key(t, a.pk)->seq, 2);
-	/* Too old to load even as stale. */
+	/* A week stale: held to find it, no longer answered; its
+	 * certificate's end: gone. */
 	ck_assert_int_eq(recset_serialize(t, &buf, &len), 0);
 	recset_free(s);
 	s = recset_new(ca.pk, 0);
 	ck_assert_int_eq(recset_parse(s, buf, len,
 	    later + DAY + RECSET_STALE_MAX, &rep), 0);
+	ck_assert_uint_eq(rep.kept, 1);
+	{
+		struct store_rec out[2];
+		ck_assert_uint_eq(recset_export(s, out, 2, 60,
+		    later + DAY + RECSET_STALE_MAX), 0);
+		ck_assert_uint_eq(recset_export(s, out, 2, 60,
+		    later + DAY + RECSET_STALE_MAX - 1), 1);
+		ck_assert(out[0].stale);
+		ck_assert_uint_eq(out[0].ttl, 30);
+	}
+	recset_free(s);
+	s = recset_new(ca.pk, 0);
+	ck_assert_int_eq(recset_parse(s, buf, len, NOW + 30 * DAY, &rep), 0);
 	free(buf);
 	ck_assert_uint_eq(rep.kept, 0);
 	ck_assert_uint_eq(rep.expired, 1);
@@ -367,7 +383,7 @@ START_TEST(export_for_store)
 	record_for(&rb, &ca, &b, "alpha", 1);
 	recset_add(s, &ra, NOW);
 	recset_add(s, &rb, NOW);
-	ck_assert_uint_eq(recset_export(s, out, 4, 60), 2);
+	ck_assert_uint_eq(recset_export(s, out, 4, 60, NOW), 2);
 	ck_assert_str_eq(out[0].name, "alpha.mesh");	/* name order */
 	ck_assert_uint_eq(out[0].name_len, 10);
 	ck_assert_uint_eq(out[0].n6, 1);
@@ -376,7 +392,7 @@ START_TEST(export_for_store)
 	ck_assert_uint_eq(out[0].ttl, 60);
 	ck_assert_int_eq(out[0].source, SRC_PEER);
 	ck_assert_str_eq(out[1].name, "zulu.mesh");
-	ck_assert_uint_eq(recset_export(s, out, 1, 60), 1);
+	ck_assert_uint_eq(recset_export(s, out, 1, 60, NOW), 1);
 	recset_free(s);
 }
 END_TEST
@@ -450,8 +466,7 @@ START_TEST(persist_roundtrip)
 	ck_assert_uint_eq(rep.stale, 5);
 	recset_free(t);
 	t = recset_new(ca.pk, 0);
-	ck_assert_int_eq(recset_load(t, path, NOW + DAY + RECSET_STALE_MAX,
-	    &rep), 0);
+	ck_assert_int_eq(recset_load(t, path, NOW + 30 * DAY, &rep), 0);
 	ck_assert_uint_eq(rep.kept, 0);
 	ck_assert_uint_eq(rep.expired, 5);
 	ck_assert_uint_eq(rep.why[VR_EXPIRED], 5);
