@@ -18,100 +18,11 @@ if [ -z "$MESH_OVERLAY_INNER" ]; then
 		"${SHELL:-/bin/sh}" "$0" "$@"
 fi
 
-top_builddir=$(cd "$top_builddir" && pwd)
-MESHD=$top_builddir/meshd
-MESHCTL=$top_builddir/meshctl/meshctl
-module=$top_builddir/nss/.libs/libnss_mesh.so.2
-[ -f "$module" ] || fail "no module at $module"
-
-tmp=$(mktemp -d /tmp/mesh-overlay.XXXXXX)
-cleanup() {
-	for f in "$tmp"/*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
-	sleep 0.2
-	for i in $(seq 1 "$NODES"); do ip netns del "ovn$i" 2>/dev/null; done
-	[ -n "$KEEP" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# ip netns keeps its handles under /run/netns: a private /run for them.
-mount -t tmpfs tmpfs /run
-sed '/^hosts:/d' /etc/nsswitch.conf > "$tmp/nsswitch.conf"
-echo 'hosts: files mesh [!UNAVAIL=return]' >> "$tmp/nsswitch.conf"
-mount --bind "$tmp/nsswitch.conf" /etc/nsswitch.conf
-export LD_LIBRARY_PATH="$top_builddir/nss/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-if readelf -d "$module" | grep -q 'libasan'; then
-	# getent and meshctl need the runtime preloaded (and leaks off: they
-	# are not ours to judge); meshd runs with leak detection on.
-	ASAN_PRELOAD=$(${CC:-gcc} -print-file-name=libasan.so)
-fi
-
-ip link set lo up
-ip link add ovbr0 type bridge || fail "cannot make a bridge"
-ip link set ovbr0 up
-for i in $(seq 1 "$NODES"); do
-	ip netns add "ovn$i" || fail "cannot make namespace ovn$i"
-	ip link add "ovv$i" type veth peer name eth0 netns "ovn$i"
-	ip link set "ovv$i" master ovbr0 up
-	ip -n "ovn$i" link set lo up
-	ip -n "ovn$i" addr add "10.77.0.$i/24" dev eth0
-	ip -n "ovn$i" addr add "2001:db8:77::$i/64" dev eth0 nodad
-	ip -n "ovn$i" link set eth0 up
-	mkdir -p "$tmp/n$i"
-	cat > "$tmp/n$i/meshd.conf" <<CONF
-state_dir = $tmp/n$i/state
-user = root
-log_level = debug
-CONF
-done
+OVNET_NODES=$NODES OVNET_NS=ovn OVNET_V4=10.77.0 OVNET_V6=2001:db8:77:
+. "$top_srcdir/tests/ovnet.sh"
 # n2 gives up on a silent member sooner than the default 5 s.
 echo "dead_after = 3" >> "$tmp/n2/meshd.conf"
 
-# node_run I CMD...: in node I's namespaces (once its meshd runs, the
-# mount namespace with its private /run/mesh).
-node_run() {
-	n=$1; shift
-	if [ -f "$tmp/n$n.pid" ]; then
-		nsenter -t "$(cat "$tmp/n$n.pid")" -m -n env \
-			${ASAN_PRELOAD:+LD_PRELOAD=$ASAN_PRELOAD ASAN_OPTIONS=detect_leaks=0} "$@"
-	else
-		ip netns exec "ovn$n" "$@"
-	fi
-}
-ctl() { n=$1; shift; node_run "$n" "$MESHCTL" -c "$tmp/n$n/meshd.conf" "$@"; }
-
-start_node() {
-	n=$1
-	# A subshell's child, not a job of ours: kill -9 stays quiet.
-	(ip netns exec "ovn$n" unshare --mount --propagation private sh -c '
-		mount -t tmpfs tmpfs /run && mkdir -p /run/mesh &&
-		echo $$ > "$1" && exec "$2" -c "$3"' sh "$tmp/n$n.pid.new" \
-		"$MESHD" "$tmp/n$n/meshd.conf" >> "$tmp/n$n/log" 2>&1 &)
-	for _ in $(seq 1 100); do
-		[ -s "$tmp/n$n.pid.new" ] && break
-		sleep 0.05
-	done
-	mv "$tmp/n$n.pid.new" "$tmp/n$n.pid"
-	for _ in $(seq 1 100); do
-		nsenter -t "$(cat "$tmp/n$n.pid")" -m test -S /run/mesh/nss.sock && return 0
-		sleep 0.05
-	done
-	fail "meshd of node $n did not start: $(tail -5 "$tmp/n$n/log")"
-}
-stop_node() {
-	kill "$(cat "$tmp/n$1.pid")" 2>/dev/null
-	for _ in $(seq 1 100); do
-		kill -0 "$(cat "$tmp/n$1.pid")" 2>/dev/null || break
-		sleep 0.05
-	done
-	rm -f "$tmp/n$1.pid"
-}
-
-# resolves I J: node I resolves nJ.mesh to nJ's overlay address.
-resolves() {
-	[ "$(node_run "$1" getent hosts "n$2.mesh" | cut -d' ' -f1)" = "$(cat "$tmp/n$2/addr")" ]
-}
 # all_resolve: every node resolves every name (within 20 s).
 all_resolve() {
 	for _ in $(seq 1 200); do
@@ -128,22 +39,6 @@ all_resolve() {
 	echo "  $missing lookup(s) still failing"
 	return 1
 }
-# state_of I J: what node I's members table says of nJ.
-state_of() {
-	ctl "$1" members --json | python3 -c "
-import json, sys
-for m in json.load(sys.stdin):
-    if m['name'] == 'n$2': print(m['state'])"
-}
-wait_state() {	# wait_state I J STATE SECONDS
-	for _ in $(seq 1 $(($4 * 10))); do
-		[ "$(state_of "$1" "$2")" = "$3" ] && return 0
-		sleep 0.1
-	done
-	echo "  n$1 sees n$2 as '$(state_of "$1" "$2")', not $3"
-	return 1
-}
-
 # --- a network of one, then joins by invite -----------------------------------
 ctl 1 init --name n1 > "$tmp/n1/addr" 2>/dev/null || fail "meshctl init"
 check "init writes node.cert" [ -s "$tmp/n1/state/node.cert" ]

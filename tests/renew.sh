@@ -18,49 +18,9 @@ if [ -z "$MESH_RENEW_INNER" ]; then
 		"${SHELL:-/bin/sh}" "$0" "$@"
 fi
 
-top_builddir=$(cd "$top_builddir" && pwd)
-MESHD_REAL=$top_builddir/meshd
-MESHCTL=$top_builddir/meshctl/meshctl
-module=$top_builddir/nss/.libs/libnss_mesh.so.2
-[ -f "$module" ] || fail "no module at $module"
-
-tmp=$(mktemp -d /tmp/mesh-renew.XXXXXX)
-cleanup() {
-	for f in "$tmp"/*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
-	sleep 0.2
-	for i in 1 2; do ip netns del "rn-$i" 2>/dev/null; done
-	[ -n "$KEEP" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-mount -t tmpfs tmpfs /run
-sed '/^hosts:/d' /etc/nsswitch.conf > "$tmp/nsswitch.conf"
-echo 'hosts: files mesh [!UNAVAIL=return]' >> "$tmp/nsswitch.conf"
-mount --bind "$tmp/nsswitch.conf" /etc/nsswitch.conf
-export LD_LIBRARY_PATH="$top_builddir/nss/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-if readelf -d "$module" | grep -q 'libasan'; then
-	ASAN_PRELOAD=$(${CC:-gcc} -print-file-name=libasan.so)
-fi
-
-ip link set lo up
-ip link add rnbr0 type bridge || fail "cannot make a bridge"
-ip link set rnbr0 up
-for i in 1 2; do
-	ip netns add "rn-$i" || fail "cannot make namespace rn-$i"
-	ip link add "rnv$i" type veth peer name eth0 netns "rn-$i"
-	ip link set "rnv$i" master rnbr0 up
-	ip -n "rn-$i" link set lo up
-	ip -n "rn-$i" addr add "10.78.0.$i/24" dev eth0
-	ip -n "rn-$i" link set eth0 up
-	mkdir -p "$tmp/n$i"
-	cat > "$tmp/n$i/meshd.conf" <<CONF
-state_dir = $tmp/n$i/state
-user = root
-log_level = debug
-CONF
-done
+OVNET_NODES=2 OVNET_NS=rn- OVNET_V4=10.78.0 OVNET_V6=
+. "$top_srcdir/tests/ovnet.sh"
+MESHD_REAL=$MESHD
 
 # meshd runs with its wall clock moved by what $tmp/clock says ("+300d"),
 # read again every second, so a running mesh can be moved through the
@@ -82,65 +42,12 @@ chmod +x "$tmp/meshd-clock"
 MESHD=$tmp/meshd-clock
 clock() { echo "$1" > "$tmp/clock"; }
 
-node_run() {
-	n=$1; shift
-	if [ -f "$tmp/n$n.pid" ]; then
-		nsenter -t "$(cat "$tmp/n$n.pid")" -m -n env \
-			${ASAN_PRELOAD:+LD_PRELOAD=$ASAN_PRELOAD ASAN_OPTIONS=detect_leaks=0} "$@"
-	else
-		ip netns exec "rn-$n" "$@"
-	fi
-}
-ctl() { n=$1; shift; node_run "$n" "$MESHCTL" -c "$tmp/n$n/meshd.conf" "$@"; }
-
-start_node() {
-	n=$1
-	(ip netns exec "rn-$n" unshare --mount --propagation private sh -c '
-		mount -t tmpfs tmpfs /run && mkdir -p /run/mesh &&
-		echo $$ > "$1" && exec "$2" -c "$3"' sh "$tmp/n$n.pid.new" \
-		"$MESHD" "$tmp/n$n/meshd.conf" >> "$tmp/n$n/log" 2>&1 &)
-	for _ in $(seq 1 100); do
-		[ -s "$tmp/n$n.pid.new" ] && break
-		sleep 0.05
-	done
-	mv "$tmp/n$n.pid.new" "$tmp/n$n.pid"
-	for _ in $(seq 1 100); do
-		nsenter -t "$(cat "$tmp/n$n.pid")" -m test -S /run/mesh/nss.sock && return 0
-		sleep 0.05
-	done
-	fail "meshd of node $n did not start: $(tail -5 "$tmp/n$n/log")"
-}
-stop_node() {
-	kill "$(cat "$tmp/n$1.pid")" 2>/dev/null
-	for _ in $(seq 1 100); do
-		kill -0 "$(cat "$tmp/n$1.pid")" 2>/dev/null || break
-		sleep 0.05
-	done
-	rm -f "$tmp/n$1.pid"
-}
-resolves() {
-	[ "$(node_run "$1" getent hosts "n$2.mesh" | cut -d' ' -f1)" = "$(cat "$tmp/n$2/addr")" ]
-}
 wait_resolves() {	# wait_resolves I J SECONDS
 	for _ in $(seq 1 $(($3 * 10))); do
 		resolves "$1" "$2" && return 0
 		sleep 0.1
 	done
 	echo "  n$1 does not resolve n$2.mesh"
-	return 1
-}
-state_of() {
-	ctl "$1" members --json 2>/dev/null | python3 -c "
-import json, sys
-for m in json.load(sys.stdin):
-    if m['name'] == 'n$2': print(m['state'])" 2>/dev/null
-}
-wait_state() {	# wait_state I J STATE SECONDS
-	for _ in $(seq 1 $(($4 * 10))); do
-		[ "$(state_of "$1" "$2")" = "$3" ] && return 0
-		sleep 0.1
-	done
-	echo "  n$1 sees n$2 as '$(state_of "$1" "$2")', not $3"
 	return 1
 }
 # says TEXT PATTERN: a line of TEXT matches PATTERN.
