@@ -756,7 +756,7 @@ flood_suite(void)
 	TCase *tc = tcase_create("flood");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, replayed_flood_costs_no_dh);
 	tcase_add_test(tc, refused_initiation_remembered);
 	tcase_add_test(tc, junk_flood_under_load);

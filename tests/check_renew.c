@@ -592,7 +592,7 @@ renew_suite(void)
 	TCase *tc = tcase_create("renew");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
+	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_due);
 	tcase_add_test(tc, test_member_renewed);
 	tcase_add_test(tc, test_not_due);

@@ -250,7 +250,7 @@ dataplane_suite(void)
 	Suite *s = suite_create("dataplane");
 	TCase *tc = tcase_create("sim");
 
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 300);
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, direct);
 	tcase_add_test(tc, relayed);
