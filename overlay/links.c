@@ -8,8 +8,8 @@
  * RTT until a probe has answered; LINKS_DEFAULT_US before either).  Our link record lists them, the
  * cheapest LINKS_MAX if there are more (a record must fit one message);
  * it is published when the set of links changes or a cost moves by more
- * than a quarter, and every LINKS_REFRESH_MS regardless, signed with our
- * node key:
+ * than half (and 2 ms), and every LINKS_REFRESH_MS regardless, signed
+ * with our node key:
  *
  *   sig = Ed25519(node key, "nss-mesh links v1" || record bytes)
  *
@@ -37,6 +37,7 @@
 #define LINKS_DOMAIN		"nss-mesh links v1"
 #define LINKS_REFRESH_MS	20000
 #define LINKS_DEFAULT_US	5000
+#define LINKS_COST_SLACK_US	2000
 /* What fits one message: type, head, links, signature. */
 #define LINKS_MAX	((MSG_MAX - 1 - LINKSTATE_HEAD_LEN - MSG_LINKS_SIG) / \
 	LINKSTATE_LINK_LEN)
@@ -59,13 +60,24 @@ peer_direct(const struct node *n, const struct peer *p)
  * a session that comes up. */
 struct held_links {
 	uint8_t pk[MESH_KEY_LEN];
+	uint64_t seq;
 	size_t len;
 	uint8_t msg[MSG_MAX];
 };
 
+/* The seq of the record held for pk, 0 when none. */
+static uint64_t
+held_seq(const struct node *n, const uint8_t pk[static MESH_KEY_LEN])
+{
+	for (size_t i = 0; i < n->nheld_links; i++)
+		if (memcmp(n->held_links[i].pk, pk, MESH_KEY_LEN) == 0)
+			return n->held_links[i].seq;
+	return 0;
+}
+
 static void
-hold(struct node *n, const uint8_t pk[static MESH_KEY_LEN], const uint8_t *m,
-    size_t len)
+hold(struct node *n, const uint8_t pk[static MESH_KEY_LEN], uint64_t seq,
+    const uint8_t *m, size_t len)
 {
 	struct held_links *v;
 	size_t i;
@@ -83,6 +95,7 @@ hold(struct node *n, const uint8_t pk[static MESH_KEY_LEN], const uint8_t *m,
 	}
 	memcpy(n->held_links[i].msg, m, len);
 	n->held_links[i].len = len;
+	n->held_links[i].seq = seq;
 }
 
 int
@@ -162,7 +175,10 @@ by_cost(const void *a, const void *b)
 	return x->cost < y->cost ? -1 : x->cost > y->cost;
 }
 
-/* Did the links change enough to say so? */
+/* Did the links change enough to say so?  A link that comes or goes,
+ * or a cost that moved by more than half and by more than
+ * LINKS_COST_SLACK_US: jitter alone must not make every node re-sign and
+ * re-send its record every second. */
 static bool
 links_moved(const struct linkstate_record *old,
     const struct linkstate_record *now)
@@ -171,8 +187,9 @@ links_moved(const struct linkstate_record *old,
 		return true;
 	for (size_t i = 0; i < now->n; i++) {
 		uint32_t a = old->link[i].cost, b = now->link[i].cost;
+		uint32_t d = a > b ? a - b : b - a;
 		if (memcmp(old->link[i].key, now->link[i].key, MESH_KEY_LEN) != 0 ||
-		    (a > b ? a - b : b - a) > (a > b ? a : b) / 4)
+		    (d > (a > b ? a : b) / 2 && d > LINKS_COST_SLACK_US))
 			return true;
 	}
 	return false;
@@ -216,7 +233,7 @@ links_maint(struct node *n)
 		n->mine = *r;
 		n->links_at = n->now;
 		n->c.links_published++;
-		hold(n, n->cfg.pk, m, len);
+		hold(n, n->cfg.pk, r->seq, m, len);
 		push(n, NULL, m, len, true);
 	}
 	free(r);
@@ -250,8 +267,18 @@ links_on_msg(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 	memcpy(buf + sizeof(LINKS_DOMAIN) - 1, m + 1, wl);
 	if (linkstate_decode(m + 1, wl, r) < 0 ||
 	    memcmp(r->node, n->cfg.pk, MESH_KEY_LEN) == 0 ||
-	    recset_by_key(n->rs, r->node) == NULL ||
-	    crypto_sign_verify_detached(m + 1 + wl, buf,
+	    recset_by_key(n->rs, r->node) == NULL) {
+		n->c.drop_links++;
+		free(r);
+		return;
+	}
+	/* Not newer than the one held: the common echo, refused before the
+	 * signature costs anything. */
+	if (r->seq <= held_seq(n, r->node)) {
+		free(r);
+		return;
+	}
+	if (crypto_sign_verify_detached(m + 1 + wl, buf,
 	    sizeof(LINKS_DOMAIN) - 1 + wl, r->node) != 0) {
 		n->c.drop_links++;
 		free(r);
@@ -259,7 +286,7 @@ links_on_msg(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 	}
 	rc = linkstate_update(n->ls, r);
 	if (rc == 1) {	/* newer: on, as records go */
-		hold(n, r->node, m, len);
+		hold(n, r->node, r->seq, m, len);
 		push(n, p, m, len, memcmp(p->pk, r->node, MESH_KEY_LEN) == 0);
 	}
 	free(r);
