@@ -274,6 +274,7 @@ gossip_on_record(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 		struct node_event ev = { .kind = NODE_EV_MEMBER_NEW,
 		    .name = r.cert.name };
 		node_emit(n, &ev);
+		n->next_maint = n->now;	/* a session for it at the next tick */
 	} else if ((q = peer_find(n, r.cert.node_pk)) != NULL &&
 	    !path_direct(n, q)) {
 		/* It may say where it moved: try its own path now. */

@@ -17,9 +17,17 @@
  *     recset_parse(node_records(n), ...)     saved records, before the first tick
  *     node_set_seeds(n, slot, eps, k)        a `peer =` line, once resolved
  *   on a datagram:  node_recv(n, now, buf, len, &from);
- *   in the loop:    deadline = node_tick(n, now);
+ *   after a batch:  deadline = node_tick(n, now);   (a datagram can bring
+ *                   the next deadline forward: tick after receiving)
  *   on shutdown:    node_leave(n, now); node_free(n);
  * No callback may call back into the node except the getters.
+ *
+ * Randomness: cb.random drives every choice the engine makes (gossip
+ * targets, jitter, probe nonces).  Key material and session indices come
+ * from libsodium's randombytes in the session layer; a simulator that
+ * wants repeatable runs replaces that (tests/sim/ does, for tests only).
+ * A node that holds no record cannot use a seed (a seed carries no key):
+ * it needs the record of one member first, as `meshctl join` leaves it.
  */
 #ifndef MESH_NODE_H
 #define MESH_NODE_H
@@ -68,7 +76,9 @@ struct node_cfg {
 };
 
 enum node_event_kind {
-	NODE_EV_MEMBER_NEW,		/* name: its first record came in */
+	NODE_EV_MEMBER_NEW,		/* name: its first record came in by
+					 * gossip (not those loaded through
+					 * node_records()) */
 	NODE_EV_MEMBER_STATE,		/* name, state, silent_ms */
 	NODE_EV_RECORDS_CHANGED,	/* export and save the record set */
 	NODE_EV_REVOCATION,		/* a new revocation was accepted */
