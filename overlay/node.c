@@ -114,9 +114,7 @@ static void
 cb_send(void *ctx, struct session *s, const uint8_t *pkt, size_t len)
 {
 	struct node *n = ctx;
-	struct peer *p = session_user(s);
-
-	struct peer *r;
+	struct peer *p = session_user(s), *r;
 	bool init = len > 0 && pkt[0] == WIRE_INITIATION;
 
 	if (p == NULL)
@@ -140,7 +138,9 @@ cb_send(void *ctx, struct session *s, const uint8_t *pkt, size_t len)
 		transmit(n, &p->ep, pkt, len);
 }
 
-/* A cookie reply, to whoever sent an initiation under load. */
+/* A cookie reply, to whoever sent an initiation under load.  (One that
+ * came through a relay gets none: its sender's key is not known here, so
+ * under load a relayed handshake waits for the load to pass.) */
 static void
 cb_send_to(void *ctx, const void *src, const uint8_t *pkt, size_t len)
 {
