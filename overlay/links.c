@@ -13,9 +13,10 @@
  *
  *   sig = Ed25519(node key, "nss-mesh links v1" || record bytes)
  *
- * Records travel like node records (gossip.c): the owner's goes to every
- * member that is up, one accepted second-hand to NODE_FANOUT random ones;
- * a session that comes up is sent every record held.  A record is taken
+ * Records travel as epidemic gossip: the owner's goes to every member
+ * that is up, and whoever takes it as newer passes it to NODE_FANOUT
+ * random others (for members the owner has no session with); a session
+ * that comes up is sent every record held.  A record is taken
  * only from a member (its key holds a record in the record set) and only
  * when it verifies and is newer.  An edge needs both ends to list it
  * (linkstate.h), so a member can neither invent a link nor hide a dead
@@ -35,7 +36,7 @@
 #include "node-int.h"
 
 #define LINKS_DOMAIN		"nss-mesh links v1"
-#define LINKS_REFRESH_MS	20000
+#define LINKS_REFRESH_MS	60000
 #define LINKS_DEFAULT_US	5000
 #define LINKS_COST_SLACK_US	2000
 /* What fits one message: type, head, links, signature. */
@@ -285,9 +286,13 @@ links_on_msg(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 		return;
 	}
 	rc = linkstate_update(n->ls, r);
-	if (rc == 1) {	/* newer: on, as records go */
+	if (rc == 1) {
+		/* Newer: on to a few.  The owner sent it to every member it
+		 * has a session with; these copies are for the ones it has
+		 * not (behind NATs), so the record costs O(N) messages in
+		 * the mesh, not O(N^2). */
 		hold(n, r->node, r->seq, m, len);
-		push(n, p, m, len, memcmp(p->pk, r->node, MESH_KEY_LEN) == 0);
+		push(n, p, m, len, false);
 	}
 	free(r);
 }
