@@ -311,7 +311,9 @@ records_sync(struct overlay *ov, bool flush)
 	ov->saved_at = now;
 	if ((rc = recset_save(rs, path)) < 0) {
 		errno = -rc;
-		if (!ov->save_failed)
+		if (flush)
+			log_warn("cannot save %s", path);
+		else if (!ov->save_failed)
 			log_warn("cannot save %s (trying again every %d s)",
 			    path, OV_SAVE_RETRY_MS / 1000);
 		ov->save_failed = true;
