@@ -19,8 +19,10 @@
  * proof is worth nothing for another key.  invite_redeem() finds the
  * invite whose secret gives that proof (compared in constant time against
  * every outstanding invite), checks it is unused, unexpired and for that
- * name, marks it used and saves the store, and only then issues the certificate: a
- * crash can lose an invite, never let one be used twice.
+ * name, issues the certificate, marks the invite used with that
+ * certificate in it and saves the store, and only then hands the
+ * certificate out: a crash can lose an invite, never let one be used
+ * twice.
  *
  * Single use means one key: the same joiner key asking again (its first
  * answer was lost, or its disk filled before it wrote everything) gets
