@@ -57,6 +57,7 @@ resolve_thread(void *arg)
 	struct resolve_job *j = arg;
 	struct addrinfo hints, *res = NULL;
 	struct sockaddr_storage ss;
+	int wfd;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = j->family;
@@ -72,12 +73,11 @@ resolve_thread(void *arg)
 	}
 	if (res != NULL)
 		freeaddrinfo(res);
-	if (write(j->wfd, &j, sizeof(j)) != sizeof(j)) {
-		close(j->wfd);
+	/* Once written, j is the loop's (it frees it): keep the fd. */
+	wfd = j->wfd;
+	if (write(wfd, &j, sizeof(j)) != sizeof(j))
 		free(j);
-		return NULL;
-	}
-	close(j->wfd);
+	close(wfd);
 	return NULL;
 }
 
