@@ -2,18 +2,70 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sodium.h>
 
 #include "common/atomic.h"
 #include "invites.h"
 
+#define LOCK_WAIT_MS	5000
+
 struct invite_file {
 	char path[4096];
 	uid_t uid;			/* the file's owner, -1: as created */
 	gid_t gid;
+	int lock_fd;			/* flock'd INVITE_LOCK_SUFFIX; -1 */
 };
+
+/* Take the lock beside path, waiting for whoever holds it: the fd, or
+ * -errno.  A lock file we create gets uid:gid (root's meshctl makes it
+ * for meshd's user); one that exists is only opened, never chowned, and
+ * must be a regular file (O_NOFOLLOW: no symlink is followed). */
+static int
+lock_take(const char *path, uid_t uid, gid_t gid)
+{
+	char lp[4096 + sizeof(INVITE_LOCK_SUFFIX)];
+	struct stat sb;
+	int fd, rc;
+
+	snprintf(lp, sizeof(lp), "%s%s", path, INVITE_LOCK_SUFFIX);
+	fd = open(lp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0) {
+		if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+		    fchown(fd, uid, gid) < 0) {
+			rc = -errno;
+			close(fd);
+			unlink(lp);
+			return rc;
+		}
+	} else if (errno == EEXIST) {
+		fd = open(lp, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	/* Whoever holds it is done in milliseconds; one that is stuck
+	 * (stopped) must not stop meshd: after LOCK_WAIT_MS, -EAGAIN (the
+	 * joiner asks again). */
+	for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 10) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) ||
+		    waited >= LOCK_WAIT_MS) {
+			rc = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+			close(fd);
+			return rc;
+		}
+		usleep(10000);
+	}
+	return fd;
+}
 
 static int
 file_save(void *ctx, const uint8_t *data, size_t len)
@@ -26,7 +78,11 @@ file_save(void *ctx, const uint8_t *data, size_t len)
 static void
 file_release(void *ctx)
 {
-	free(ctx);
+	struct invite_file *f = ctx;
+
+	if (f->lock_fd >= 0)
+		close(f->lock_fd);	/* and the lock goes */
+	free(f);
 }
 
 int
@@ -45,14 +101,25 @@ invite_store_open_owned(const char *path, uid_t uid, gid_t gid,
 		return -ENOMEM;
 	f->uid = uid;
 	f->gid = gid;
+	f->lock_fd = -1;
 	if ((size_t)snprintf(f->path, sizeof(f->path), "%s", path) >=
 	    sizeof(f->path)) {
 		free(f);
 		return -ENAMETOOLONG;
 	}
+	/* Before the read, held until invite_store_free: the whole
+	 * read-modify-write of one `meshctl invite` or one redeem is one
+	 * step for the other.  No directory: nothing to lock, and nothing
+	 * can be saved there either. */
+	if ((rc = lock_take(path, uid, gid)) >= 0)
+		f->lock_fd = rc;
+	else if (rc != -ENOENT) {
+		free(f);
+		return rc;
+	}
 	io.ctx = f;
 	if ((rc = invite_store_new(&io, &st)) < 0) {
-		free(f);
+		file_release(f);
 		return rc;
 	}
 	/* The file holds the secrets: read it into guarded memory. */

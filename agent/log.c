@@ -107,3 +107,29 @@ fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+bool
+log_rl_allow(struct log_rl *rl, uint64_t now_ms, uint64_t *suppressed)
+{
+	*suppressed = 0;
+	if (rl->last_ms != 0 && now_ms - rl->last_ms < LOG_RL_MS) {
+		rl->suppressed++;
+		return false;
+	}
+	*suppressed = rl->suppressed;
+	rl->suppressed = 0;
+	rl->last_ms = now_ms ? now_ms : 1;
+	return true;
+}
+
+uint64_t
+log_rl_flush(struct log_rl *rl, uint64_t now_ms)
+{
+	uint64_t n = rl->suppressed;
+
+	if (n == 0 || now_ms - rl->last_ms < LOG_RL_MS)
+		return 0;
+	rl->suppressed = 0;
+	rl->last_ms = now_ms ? now_ms : 1;
+	return n;
+}

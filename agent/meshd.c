@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 
@@ -22,6 +23,7 @@
 #include "overlay.h"
 #include "dataplane.h"
 #include "privdrop.h"
+#include "state.h"
 
 #ifndef MESH_SYSCONFDIR
 #define MESH_SYSCONFDIR "/etc"
@@ -212,6 +214,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct agent a;
+	size_t ntmp;
 	const char *pidfile = NULL;
 	int check = 0, detach = 0, to_syslog = 0, level = -1, c, rc;
 	char err[512];
@@ -282,6 +285,10 @@ main(int argc, char **argv)
 		fatalx("not starting as root: fix the above, or set user = root "
 		    "in %s", a.conf_path);
 	dataplane_drop_caps();
+	/* A writer killed mid-write leaves its temporary behind. */
+	if ((ntmp = state_clean_tmp(a.conf.state_dir, time(NULL))) > 0)
+		log_info("%s: %zu stale temporary file(s) removed",
+		    a.conf.state_dir, ntmp);
 	if (agent_load_records(&a) < 0)
 		fatalx("cannot load the node's records");
 	a.ov = overlay_new(&a);

@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "event.h"
+#include "log.h"
 #include "overlay/identity.h"
 #include "overlay/node.h"
 #include "udp.h"
@@ -45,6 +46,7 @@ struct overlay {
 	uint64_t saved_at;		/* ms of the last records save try */
 	bool save_failed;
 	bool cert_unsaved, cert_save_failed;	/* node.cert behind the engine */
+	struct log_rl join_warn;	/* "invite ... refused": strangers' doing */
 	uint64_t tun_errors;
 	/* members whose first record came in since the last export */
 	char (*fresh)[MESH_LABEL_MAX + 1];

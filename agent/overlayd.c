@@ -229,13 +229,22 @@ cb_event(void *ctx, const struct node_event *ev)
 	case NODE_EV_REVOCATION:
 		log_info("accepted a revocation");
 		break;
-	case NODE_EV_JOIN:
-		if (ev->err == 0)
+	case NODE_EV_JOIN: {
+		uint64_t more;
+		if (ev->err == 0) {
 			log_info("invite for %s.mesh redeemed", ev->name);
-		else
-			log_warnx("invite for %s.mesh refused: %s", ev->name,
-			    strerror(-ev->err));
+			break;
+		}
+		/* Anyone can ask: one line a second, and a count. */
+		if (!log_rl_allow(&ov->join_warn, overlay_now(), &more))
+			break;
+		if (more > 0)
+			log_warnx("%llu more refused invite(s) not logged",
+			    (unsigned long long)more);
+		log_warnx("invite for %s.mesh refused: %s", ev->name,
+		    strerror(-ev->err));
 		break;
+	}
 	case NODE_EV_PUBLISH_FAILED:
 		log_warnx("cannot publish this node's record: %s",
 		    vr_str(ev->vr));
@@ -302,7 +311,9 @@ records_sync(struct overlay *ov, bool flush)
 	ov->saved_at = now;
 	if ((rc = recset_save(rs, path)) < 0) {
 		errno = -rc;
-		if (!ov->save_failed)
+		if (flush)
+			log_warn("cannot save %s", path);
+		else if (!ov->save_failed)
 			log_warn("cannot save %s (trying again every %d s)",
 			    path, OV_SAVE_RETRY_MS / 1000);
 		ov->save_failed = true;
@@ -435,7 +446,11 @@ static void
 on_maint(struct ev_loop *loop, struct ev_timer *t, void *data)
 {
 	struct overlay *ov = data;
+	uint64_t more;
 
+	if ((more = log_rl_flush(&ov->join_warn, overlay_now())) > 0)
+		log_warnx("%llu more refused invite(s) not logged",
+		    (unsigned long long)more);
 	read_revocations(ov);
 	cert_save(ov);
 	dns_maint(ov->dns);

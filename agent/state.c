@@ -1,6 +1,10 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,4 +99,65 @@ state_write_peers(const char *dir, char (*hosts)[80], size_t n)
 	for (size_t i = 0; i < n && i < STATE_PEERS_MAX; i++)
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s\n", hosts[i]);
 	return state_write_owned(dir, STATE_PEERS_FILE, buf, o, 0644);
+}
+
+/* The files atomic_write writes here (keys.h, invites.h, records.h and
+ * ours): only their temporaries are touched. */
+static const char *const own_files[] = {
+	"node.key", "node.pub", "node.name", "network.key", "network.pub",
+	STATE_CERT_FILE, STATE_PEERS_FILE, STATE_REVOCATIONS_FILE, "invites",
+	"records",
+};
+
+/* name is FILE.tmp.PID of one of ours: the pid, else 0. */
+static long
+tmp_pid(const char *name)
+{
+	for (size_t i = 0; i < sizeof(own_files) / sizeof(own_files[0]); i++) {
+		size_t l = strlen(own_files[i]);
+		const char *d;
+		char *end;
+		long pid;
+
+		if (strncmp(name, own_files[i], l) != 0 ||
+		    strncmp(name + l, ".tmp.", 5) != 0)
+			continue;
+		d = name + l + 5;
+		if (*d < '1' || *d > '9')
+			return 0;
+		errno = 0;
+		pid = strtol(d, &end, 10);
+		return errno == 0 && *end == '\0' && pid > 0 ? pid : 0;
+	}
+	return 0;
+}
+
+size_t
+state_clean_tmp(const char *dir, time_t now)
+{
+	struct dirent *de;
+	size_t gone = 0;
+	DIR *d;
+	int dfd;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		long pid = tmp_pid(de->d_name);
+		bool stale;
+
+		if (pid == 0 || fstatat(dfd, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		/* Ours from before (this pid now is a new process), a dead
+		 * writer's, or one too old to be anybody's write in flight. */
+		stale = pid == (long)getpid() || now - st.st_mtime > STATE_TMP_AGE ||
+		    (kill((pid_t)pid, 0) < 0 && errno == ESRCH);
+		if (stale && unlinkat(dfd, de->d_name, 0) == 0)
+			gone++;
+	}
+	closedir(d);
+	return gone;
 }

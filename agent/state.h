@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "overlay/cert.h"
 
@@ -20,6 +21,13 @@
  * meshd reads it when it changes. */
 #define STATE_REVOCATIONS_FILE	"revocations"
 #define STATE_REVOCATIONS_MAX	1024
+
+/* Remove the temporaries that atomic_write leaves when its writer dies
+ * (FILE.tmp.PID, FILE one of this directory's own files) once they are
+ * older than STATE_TMP_AGE seconds or their pid is not running; nothing
+ * else, and never through a symlink.  How many went. */
+#define STATE_TMP_AGE		60
+size_t state_clean_tmp(const char *dir, time_t now);
 
 /* dir/file into out: 0 or -ENAMETOOLONG. */
 int state_path(char *out, size_t len, const char *dir, const char *file);

@@ -7,10 +7,15 @@
  * payload is MSG_JOIN_HELLO: we have no certificate yet.  The member
  * answers with our certificate, the CA key and its own record; all three
  * are checked against the token (network id, member key, our key and
- * name) before anything is written: network.pub, node.cert, peers (the
- * token's host) and records (the member's record, so meshd knows at once
- * whom to connect to).  Works whether meshd runs or not: it uses its own
- * socket on an ephemeral port.
+ * name) before anything is written: node.cert, peers (the token's host),
+ * records (the member's record, so meshd knows at once whom to connect
+ * to), and network.pub last.  network.pub is the commit marker: until it
+ * exists this machine is not a node of a network, so a join that failed
+ * half way (a full disk) is simply run again with the same token.  The
+ * node key made by the first attempt is kept (identity_create_node), and
+ * the member gives that key the certificate it issued the first time.
+ * Works whether meshd runs or not: it uses its own socket on an
+ * ephemeral port.
  */
 #include "config.h"
 
@@ -230,8 +235,7 @@ accept_answer(struct ctl *ctl, const struct mesh_identity *id,
 		fprintf(stderr, "meshctl: the member's own record is not valid\n");
 		return -EPROTO;
 	}
-	if ((rc = identity_write_ca_pub(ctl->conf.state_dir, ok->ca_pk)) < 0 ||
-	    (rc = state_write_cert(ctl->conf.state_dir, &cert)) < 0)
+	if ((rc = state_write_cert(ctl->conf.state_dir, &cert)) < 0)
 		return rc;
 	snprintf(hosts[0], sizeof(hosts[0]), "%s", tok->host);
 	if ((rc = state_write_peers(ctl->conf.state_dir, hosts, 1)) < 0)
@@ -247,6 +251,9 @@ accept_answer(struct ctl *ctl, const struct mesh_identity *id,
 			rc = recset_save_owned(rs, path, uid, gid);
 	}
 	recset_free(rs);
+	/* The commit marker, last (see the top). */
+	if (rc == 0)
+		rc = identity_write_ca_pub(ctl->conf.state_dir, ok->ca_pk);
 	return rc;
 }
 
@@ -289,8 +296,14 @@ cmd_join(struct ctl *ctl, int argc, char **argv)
 	if ((rc = resolve(tok.host, &j)) < 0)
 		goto out;
 	rc = exchange(&j, &id, &tok);
-	if (rc == 0)
-		rc = accept_answer(ctl, &id, &tok, &j.ok);
+	if (rc == 0 && (rc = accept_answer(ctl, &id, &tok, &j.ok)) < 0 &&
+	    rc != -EPROTO) {
+		errno = -rc;
+		fprintf(stderr, "meshctl: cannot write the node's files in %s: "
+		    "%s (fix that and run the same join again)\n",
+		    ctl->conf.state_dir, strerror(errno));
+		rc = -EPROTO;	/* said */
+	}
 	if (rc == 0) {
 		printf("joined as %s.mesh; (re)start meshd to take part\n",
 		    tok.name);

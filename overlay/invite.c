@@ -15,29 +15,38 @@
 #define PROOF_DOMAIN	"nss-mesh invite proof v1"
 
 /* The store's bytes (what its save hook gets and invite_store_parse
- * reads): "MINV" | version 1 | 0 0 0 | count u32 LE | 0 x4, then count
- * fixed entries.  Secrets inside: the agent keeps them in a 0600 file. */
+ * reads): "MINV" | version | 0 0 0 | count u32 LE | 0 x4, then count
+ * fixed entries.  Secrets inside: the agent keeps them in a 0600 file.
+ * Version 2 (written) adds to each entry the certificate its redemption
+ * issued, as wire bytes (all zero while unused); version 1 (read too)
+ * has the entry alone. */
 #define FILE_MAGIC	"MINV"
-#define FILE_VERSION	1
+#define FILE_VERSION	2
 #define FILE_HDR_LEN	16
 
-struct invite_ent_wire {
+struct invite_ent_wire_v1 {
 	uint8_t name[64];		/* 0-padded label */
 	uint8_t secret[MESH_INVITE_SECRET_LEN];
 	uint8_t expires[8];
 	uint8_t used_at[8];		/* 0: unused */
 	uint8_t used_by[MESH_KEY_LEN];
 };
-_Static_assert(sizeof(struct invite_ent_wire) == 128, "invite entry changed");
-_Static_assert(INVITE_STORE_BYTES_MAX ==
-    FILE_HDR_LEN + INVITE_MAX * sizeof(struct invite_ent_wire),
-    "INVITE_STORE_BYTES_MAX is out of date");
+struct invite_ent_wire {
+	struct invite_ent_wire_v1 e;
+	struct mesh_cert_wire cert;	/* issued to used_by; 0s: none */
+};
+_Static_assert(sizeof(struct invite_ent_wire_v1) == 128,
+    "invite entry changed");
+_Static_assert(INVITE_ENT_BYTES == sizeof(struct invite_ent_wire),
+    "INVITE_ENT_BYTES is out of date");
 
 struct invite_ent {
 	char name[MESH_LABEL_MAX + 1];
 	uint8_t secret[MESH_INVITE_SECRET_LEN];
 	uint64_t expires, used_at;
 	uint8_t used_by[MESH_KEY_LEN];
+	bool have_cert;			/* cert: what used_by was issued */
+	struct mesh_cert_wire cert;
 };
 
 /* All of it in one sodium_malloc block: secrets never in ordinary heap. */
@@ -242,11 +251,13 @@ store_save(const struct invite_store *st)
 		struct invite_ent_wire *w = (struct invite_ent_wire *)(void *)
 		    (b + FILE_HDR_LEN + i * sizeof(*w));
 		const struct invite_ent *e = &st->ent[i];
-		memcpy(w->name, e->name, strlen(e->name));
-		memcpy(w->secret, e->secret, MESH_INVITE_SECRET_LEN);
-		mesh_put_le64(w->expires, e->expires);
-		mesh_put_le64(w->used_at, e->used_at);
-		memcpy(w->used_by, e->used_by, MESH_KEY_LEN);
+		memcpy(w->e.name, e->name, strlen(e->name));
+		memcpy(w->e.secret, e->secret, MESH_INVITE_SECRET_LEN);
+		mesh_put_le64(w->e.expires, e->expires);
+		mesh_put_le64(w->e.used_at, e->used_at);
+		memcpy(w->e.used_by, e->used_by, MESH_KEY_LEN);
+		if (e->have_cert)
+			w->cert = e->cert;
 	}
 	rc = st->io.save(st->io.ctx, b, len);
 	sodium_free(b);
@@ -256,28 +267,51 @@ store_save(const struct invite_store *st)
 int
 invite_store_parse(struct invite_store *st, const uint8_t *b, size_t len)
 {
-	size_t n;
+	static const struct mesh_cert_wire none;
+	size_t n, esz;
 
 	if (len < FILE_HDR_LEN || memcmp(b, FILE_MAGIC, 4) != 0 ||
-	    b[4] != FILE_VERSION)
+	    (b[4] != 1 && b[4] != FILE_VERSION))
 		return -EINVAL;
+	esz = b[4] == 1 ? sizeof(struct invite_ent_wire_v1) :
+	    sizeof(struct invite_ent_wire);
 	n = (size_t)(b[8] | b[9] << 8);
-	if (b[10] != 0 || b[11] != 0 || n > INVITE_MAX ||
-	    len != FILE_HDR_LEN + n * sizeof(struct invite_ent_wire))
+	if (b[5] != 0 || b[6] != 0 || b[7] != 0 || b[10] != 0 || b[11] != 0 ||
+	    n > INVITE_MAX || len != FILE_HDR_LEN + n * esz)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
-		const struct invite_ent_wire *w = (const struct invite_ent_wire *)
-		    (const void *)(b + FILE_HDR_LEN + i * sizeof(*w));
+		struct invite_ent_wire w;
 		struct invite_ent *e = &st->ent[i];
-		size_t nl = strnlen((const char *)w->name, sizeof(w->name));
-		if (nl >= sizeof(w->name) || !name_ok((const char *)w->name, nl))
-			return -EINVAL;
-		memcpy(e->name, w->name, nl);
-		e->name[nl] = '\0';
-		memcpy(e->secret, w->secret, MESH_INVITE_SECRET_LEN);
-		e->expires = mesh_get_le64(w->expires);
-		e->used_at = mesh_get_le64(w->used_at);
-		memcpy(e->used_by, w->used_by, MESH_KEY_LEN);
+		struct mesh_cert c;
+		size_t nl;
+
+		memset(&w, 0, sizeof(w));
+		memcpy(&w, b + FILE_HDR_LEN + i * esz, esz);
+		nl = strnlen((const char *)w.e.name, sizeof(w.e.name));
+		if (nl >= sizeof(w.e.name) ||
+		    !name_ok((const char *)w.e.name, nl))
+			goto bad;
+		memset(e, 0, sizeof(*e));
+		memcpy(e->name, w.e.name, nl);
+		memcpy(e->secret, w.e.secret, MESH_INVITE_SECRET_LEN);
+		e->expires = mesh_get_le64(w.e.expires);
+		e->used_at = mesh_get_le64(w.e.used_at);
+		memcpy(e->used_by, w.e.used_by, MESH_KEY_LEN);
+		if (memcmp(&w.cert, &none, sizeof(none)) != 0) {
+			/* Only what a redemption of this entry could have
+			 * issued: for used_by, under the entry's name. */
+			if (e->used_at == 0 || cert_decode(&w.cert, &c) != VR_OK ||
+			    memcmp(c.node_pk, e->used_by, MESH_KEY_LEN) != 0 ||
+			    strcmp(c.name, e->name) != 0)
+				goto bad;
+			e->cert = w.cert;
+			e->have_cert = true;
+		}
+		sodium_memzero(&w, sizeof(w));
+		continue;
+bad:
+		sodium_memzero(&w, sizeof(w));
+		return -EINVAL;
 	}
 	st->n = n;
 	return 0;
@@ -412,22 +446,43 @@ invite_redeem(struct invite_store *st,
 		return -EACCES;
 	if (strcasecmp(e->name, name) != 0)
 		return -EPERM;
-	if (now >= e->expires)
-		return -EKEYEXPIRED;
 	if (e->used_at != 0) {
 		if (memcmp(e->used_by, joiner_pk, MESH_KEY_LEN) != 0)
 			return -EALREADY;
-	} else {
-		e->used_at = now ? now : 1;
+		/* The same key again (its answer, or its files, were lost):
+		 * the certificate it was issued then, never a newer one --
+		 * a newer one would win the name back from a later holder
+		 * (a newer not_before).  Even past expiry: it is nothing
+		 * new. */
+		if (e->have_cert)
+			return cert_decode(&e->cert, cert) == VR_OK ? 0 : -EINVAL;
+		/* Used under version 1 of the file: none kept, so one
+		 * now, kept from here on. */
+	}
+	if (now >= e->expires)
+		return -EKEYEXPIRED;
+	if (cert_issue(cert, ca_sk, e->name, joiner_pk, now, cert_lifetime) !=
+	    VR_OK) {
+		memset(cert, 0, sizeof(*cert));
+		return -EINVAL;
+	}
+	/* Recorded with the certificate before it is handed out: a crash
+	 * can lose an invite, never let one be used twice. */
+	{
+		struct invite_ent old = *e;
+
+		if (e->used_at == 0)
+			e->used_at = now ? now : 1;
 		memcpy(e->used_by, joiner_pk, MESH_KEY_LEN);
+		cert_encode(cert, &e->cert);
+		e->have_cert = true;
 		if ((rc = store_save(st)) < 0) {
-			e->used_at = 0;
-			sodium_memzero(e->used_by, MESH_KEY_LEN);
+			*e = old;
+			sodium_memzero(&old, sizeof(old));
+			memset(cert, 0, sizeof(*cert));
 			return rc;
 		}
+		sodium_memzero(&old, sizeof(old));
 	}
-	if (cert_issue(cert, ca_sk, e->name, joiner_pk, now, cert_lifetime) !=
-	    VR_OK)
-		return -EINVAL;
 	return 0;
 }

@@ -19,16 +19,21 @@
  * proof is worth nothing for another key.  invite_redeem() finds the
  * invite whose secret gives that proof (compared in constant time against
  * every outstanding invite), checks it is unused, unexpired and for that
- * name, marks it used and saves the store, and only then issues the certificate: a
- * crash can lose an invite, never let one be used twice.
+ * name, issues the certificate, marks the invite used with that
+ * certificate in it and saves the store, and only then hands the
+ * certificate out: a crash can lose an invite, never let one be used
+ * twice.
  *
  * Single use means one key: the same joiner key asking again (its first
- * answer was lost) gets a fresh certificate; any other key is refused.
+ * answer was lost, or its disk filled before it wrote everything) gets
+ * the certificate it was issued then, kept in the store with the entry;
+ * any other key is refused.
  * A new invite for a name replaces that name's unused one.
  */
 #ifndef MESH_INVITE_H
 #define MESH_INVITE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,8 +45,10 @@
 #define INVITE_PROOF_LEN	32
 #define INVITE_LIFETIME_DEFAULT	(7 * 86400)
 #define INVITE_KEEP_USED	86400	/* keep spent invites past expiry */
-/* The most bytes a store serialises to (header + INVITE_MAX entries). */
-#define INVITE_STORE_BYTES_MAX	(16 + INVITE_MAX * 128)
+/* The most bytes a store serialises to (header + INVITE_MAX entries of
+ * 128 bytes and the issued certificate's wire bytes). */
+#define INVITE_ENT_BYTES	(128 + sizeof(struct mesh_cert_wire))
+#define INVITE_STORE_BYTES_MAX	(16 + INVITE_MAX * INVITE_ENT_BYTES)
 /* Text length including the NUL: prefix + base64 of the largest token. */
 #define INVITE_TEXT_MAX		(sizeof(MESH_INVITE_PREFIX) - 1 + \
 	((MESH_INVITE_WIRE_MAX * 4 + 2) / 3) + 1)
@@ -117,6 +124,8 @@ int invite_create(struct invite_store *st, const char *name, const char *host,
  *   -EPERM        the invite is for another name
  *   -EKEYEXPIRED  the invite expired
  *   -EALREADY     the invite was used by another key
+ * The same key asking again gets the certificate issued the first time
+ * (even once the invite has expired, until it is pruned). 
  *   -errno        from save: the use could not be recorded (nothing issued). */
 int invite_redeem(struct invite_store *st,
     const uint8_t proof[static INVITE_PROOF_LEN], const char *name,

@@ -16,6 +16,7 @@
 #include "node.h"
 #include "addr.h"
 #include "ippkt.h"
+#include "limit.h"
 #include "linkstate.h"
 #include "msg.h"
 
@@ -31,7 +32,9 @@ struct peer {
 	bool keepalive_on;		/* its session sends keepalives */
 	bool left;			/* said goodbye, silent since */
 	uint64_t admitted;		/* ms: a joiner was let in */
-	uint64_t join_answered;		/* ms: a joiner got its answer */
+	uint64_t join_answered;		/* ms: a joiner got its first answer */
+	unsigned join_reqs;		/* JOIN_REQs it sent (join.c) */
+	bool evicted;			/* a joiner made room: drop it */
 	bool tell_pending;		/* owe it a SEEN message */
 	struct mesh_endpoint ep;	/* where packets go */
 	bool have_ep;
@@ -122,6 +125,7 @@ struct node {
 	bool endpoints_changed;
 
 	struct seed seeds[NODE_SEED_SLOTS];
+	struct ratelimit join_rl;	/* JOIN_REQs per source prefix */
 	uint64_t next_maint, next_ae;
 	uint64_t renew_next;		/* ms: the next RENEW_REQ may go */
 	uint64_t renew_local_next;	/* unix s: the next local try */
@@ -214,8 +218,15 @@ void forward_via(struct node *n, struct peer *r, struct peer *p,
 void forward_flush(struct node *n);
 
 /* join.c */
+int join_init(struct node *n);
+void join_free(struct node *n);
 void join_on_req(struct node *n, struct peer *p, const uint8_t *m,
     size_t len);
+/* A new joiner wants a slot and all NODE_JOINERS_MAX are taken: mark the
+ * oldest (answered ones first) evicted, never `keep`.  From admit(), so
+ * it only marks; join_reap() drops once the session call returns. */
+void join_make_room(struct node *n, const struct peer *keep);
+void join_reap(struct node *n);
 
 /* renew.c */
 void renew_maint(struct node *n);

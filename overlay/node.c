@@ -177,17 +177,22 @@ admit_joiner(struct node *n, struct session *s, const uint8_t *pk,
 {
 	struct peer *p = *user;
 
-	if (!n->cfg.can_redeem || n->cb.redeem == NULL ||
-	    (s == NULL && peer_joiners(n) >= NODE_JOINERS_MAX)) {
+	(void)s;		/* a joiner's slot is its peer, not its session */
+	if (!n->cfg.can_redeem || n->cb.redeem == NULL) {
 		n->c.refused_join++;
 		return false;
 	}
 	if (p == NULL && (p = peer_get(n, pk)) == NULL)
 		return false;
+	/* Full: the oldest goes, so whoever holds the slots cannot keep a
+	 * real joiner out (each of theirs costs them a handshake). */
+	if (!p->joiner && peer_joiners(n) >= NODE_JOINERS_MAX)
+		join_make_room(n, p);
 	if (!p->joiner) {
 		p->joiner = true;
 		p->admitted = n->now;
 		p->join_answered = 0;
+		p->join_reqs = 0;
 	}
 	*user = p;
 	return true;
@@ -421,6 +426,7 @@ node_recv(struct node *n, uint64_t now, const uint8_t *pkt, size_t len,
 		return;
 	}
 	session_table_recv2(n->t, now, pkt, len, from, src, src_bytes(from, src));
+	join_reap(n);
 	settle(n);
 }
 
@@ -518,7 +524,7 @@ node_new(const struct node_cfg *cfg, const struct node_cb *cb)
 	n->cfg.sk = n->sk;
 	if ((n->t = session_table_new(n->cfg.pk, n->sk, &scb)) == NULL ||
 	    (n->rs = recset_new(n->cfg.ca_pk, 0)) == NULL ||
-	    forward_init(n) < 0 || links_init(n) < 0)
+	    forward_init(n) < 0 || links_init(n) < 0 || join_init(n) < 0)
 		goto fail;
 	if (cfg->data_plane && cb->tun_write == NULL) {
 		errno = EINVAL;
@@ -541,6 +547,7 @@ node_free(struct node *n)
 	if (n == NULL)
 		return;
 	peers_free_all(n);
+	join_free(n);
 	forward_free(n);
 	links_free(n);
 	session_table_free(n->t);
@@ -626,6 +633,12 @@ node_peer(const struct node *n, uint64_t now,
 	out->tx_bytes = p->tx_bytes;
 	out->rx_bytes = p->rx_bytes;
 	return true;
+}
+
+size_t
+node_joiners(const struct node *n)
+{
+	return peer_joiners(n);
 }
 
 uint64_t

@@ -51,7 +51,16 @@
 #define NODE_BACKOFF_MAX_MS	8000
 #define NODE_PROBE_MAX		12	/* endpoints one handshake goes to */
 #define NODE_OBSERVED_MAX	2
-#define NODE_JOINERS_MAX	64	/* join sessions at once */
+#define NODE_JOINERS_MAX	64	/* join sessions at once; then the
+					 * oldest goes for a new one */
+/* JOIN_REQ limits (join.c): answered at most this often per joiner
+ * session, and per source prefix (/24, /64) a token bucket of
+ * NODE_JOIN_SRC_RATE a second up to NODE_JOIN_SRC_BURST, in a bounded
+ * table of NODE_JOIN_SRC_SLOTS buckets.  Past either: no answer. */
+#define NODE_JOIN_REQS_MAX	3
+#define NODE_JOIN_SRC_RATE	1
+#define NODE_JOIN_SRC_BURST	8
+#define NODE_JOIN_SRC_SLOTS	1024
 #define NODE_SEED_SLOTS		64	/* `peer =` lines and the peers file */
 #define NODE_SEED_ADDRS		4	/* addresses kept per seed */
 /* Certificate renewal (overlay/renew.c): asked for when less than a third
@@ -141,6 +150,10 @@ struct node_counters {
 	uint64_t drop_joiner;		/* a joiner's session sent gossip */
 	uint64_t refused_cert;		/* handshake payload not a valid cert */
 	uint64_t refused_join;		/* join hello refused */
+	uint64_t joiners_evicted;	/* oldest joiner dropped for a new one */
+	uint64_t joiners_ended;		/* joiner sessions ended (time up) */
+	uint64_t drop_join_limit;	/* JOIN_REQ past its session's or its
+					 * source's limit: no answer */
 	uint64_t joins_ok, joins_refused;
 	uint64_t records_pushed, digests_sent, wants_sent;
 	uint64_t renew_asked;		/* RENEW_REQs we sent */
@@ -217,6 +230,8 @@ void node_send_ip(struct node *n, uint64_t now, const uint8_t *pkt,
     size_t len);
 /* The mesh as Graphviz dot (linkstate_dot): length as snprintf. */
 size_t node_graph_dot(struct node *n, char *buf, size_t len);
+/* Joiner sessions held now. */
+size_t node_joiners(const struct node *n);
 uint64_t node_suspect_ms(const struct node *n);
 uint64_t node_dead_ms(const struct node *n);
 

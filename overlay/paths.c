@@ -14,8 +14,9 @@
  * peer last spoke from always wins while it keeps speaking.
  *
  * Joiners are not members: anyone with a fresh key can be one.  A joiner
- * session ends JOINER_DONE_MS after its answer and JOINER_MAX_MS after it
- * was let in, whatever it sends.
+ * session ends JOINER_DONE_MS after its first answer and JOINER_MAX_MS
+ * after it was let in, whatever it sends (a new handshake on it does not
+ * move `admitted`; only a fresh admission after the drop does).
  */
 #include "config.h"
 
@@ -123,7 +124,7 @@ expendable(const struct node *n, const struct peer *p)
 	uint64_t now = n->now;
 
 	if (p->joiner)
-		return (p->join_answered != 0 &&
+		return p->evicted || (p->join_answered != 0 &&
 		    now - p->join_answered > JOINER_DONE_MS) ||
 		    now - p->admitted > JOINER_MAX_MS;
 	if (p->have_cert && revset_check(recset_revocations(n->rs), &p->cert))
@@ -148,6 +149,7 @@ paths_maint(struct node *n)
 		bool quiet = p->last_rx == 0 || now - p->last_rx >= n->suspect_ms;
 
 		if (expendable(n, p)) {
+			n->c.joiners_ended += p->joiner;
 			links_forget(n, p->pk);
 			peer_drop(n, p);
 			i--;

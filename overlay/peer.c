@@ -104,7 +104,7 @@ peer_joiners(const struct node *n)
 	size_t k = 0;
 
 	for (size_t i = 0; i < n->npeers; i++)
-		k += n->peers[i]->joiner;
+		k += n->peers[i]->joiner && !n->peers[i]->evicted;
 	return k;
 }
 

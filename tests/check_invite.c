@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <sodium.h>
 
@@ -84,7 +85,7 @@ START_TEST(reuse_refused)
 {
 	struct invite_store *st;
 	struct invite_token t;
-	struct mesh_cert c;
+	struct mesh_cert c, first;
 	struct key thief;
 	uint8_t proof[32], proof2[32];
 	char text[INVITE_TEXT_MAX];
@@ -96,6 +97,7 @@ START_TEST(reuse_refused)
 	joiner_proof(text, &joiner, proof, &t);
 	ck_assert_int_eq(invite_redeem(st, proof, "laptop", joiner.pk, NOW,
 	    ca.sk, DAY, &c), 0);
+	first = c;
 	/* Somebody else with the same token: refused. */
 	invite_proof(t.secret, t.net_id, thief.pk, proof2);
 	ck_assert_int_eq(invite_redeem(st, proof2, "laptop", thief.pk, NOW,
@@ -103,17 +105,23 @@ START_TEST(reuse_refused)
 	/* The joiner's proof replayed for another key: no such invite. */
 	ck_assert_int_eq(invite_redeem(st, proof, "laptop", thief.pk, NOW,
 	    ca.sk, DAY, &c), -EACCES);
-	/* The joiner itself again (its answer was lost): a certificate. */
+	/* The joiner itself again (its answer was lost): the certificate
+	 * it got the first time, not a newer one. */
 	ck_assert_int_eq(invite_redeem(st, proof, "laptop", joiner.pk, NOW + 5,
 	    ca.sk, DAY, &c), 0);
 	ck_assert_mem_eq(c.node_pk, joiner.pk, 32);
+	ck_assert_mem_eq(&c, &first, sizeof(c));
 	invite_store_free(st);
 
-	/* Used stays used across a restart. */
+	/* Used stays used across a restart, and keeps its certificate:
+	 * even past the invite's expiry. */
 	ck_assert_int_eq(invite_store_open(path, &st), 0);
 	ck_assert_uint_eq(invite_store_count(st), 1);
 	ck_assert_int_eq(invite_redeem(st, proof2, "laptop", thief.pk, NOW,
 	    ca.sk, DAY, &c), -EALREADY);
+	ck_assert_int_eq(invite_redeem(st, proof, "laptop", joiner.pk,
+	    NOW + DAY + 10, ca.sk, DAY, &c), 0);
+	ck_assert_mem_eq(&c, &first, sizeof(c));
 	invite_token_wipe(&t);
 	invite_store_free(st);
 }
@@ -355,6 +363,100 @@ START_TEST(garbage_tokens)
 }
 END_TEST
 
+/* A version 1 file (no certificates kept) is read: its unused invite
+ * still works, its used one still refuses other keys. */
+START_TEST(old_file_read)
+{
+	struct invite_store *st;
+	struct mesh_cert c, first;
+	struct key other;
+	uint8_t b[16 + 2 * 128], sec[2][MESH_INVITE_SECRET_LEN];
+	uint8_t net[MESH_NETID_LEN], proof[32];
+	FILE *f;
+
+	key_new(&other);
+	memset(b, 0, sizeof(b));
+	memcpy(b, "MINV", 4);
+	b[4] = 1;
+	b[8] = 2;
+	randombytes_buf(sec, sizeof(sec));
+	cert_net_id(ca.pk, net);
+	for (int i = 0; i < 2; i++) {
+		uint8_t *e = b + 16 + i * 128;
+		memcpy(e, i ? "used" : "fresh", i ? 4 : 5);
+		memcpy(e + 64, sec[i], MESH_INVITE_SECRET_LEN);
+		mesh_put_le64(e + 64 + MESH_INVITE_SECRET_LEN, NOW + DAY);
+		if (i) {
+			mesh_put_le64(e + 72 + MESH_INVITE_SECRET_LEN, NOW);
+			memcpy(e + 80 + MESH_INVITE_SECRET_LEN, other.pk, 32);
+		}
+	}
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(b, 1, sizeof(b), f), sizeof(b));
+	fclose(f);
+	ck_assert_int_eq(invite_store_open(path, &st), 0);
+	ck_assert_uint_eq(invite_store_count(st), 2);
+	invite_proof(sec[0], net, joiner.pk, proof);
+	ck_assert_int_eq(invite_redeem(st, proof, "fresh", joiner.pk, NOW,
+	    ca.sk, DAY, &c), 0);
+	first = c;
+	invite_proof(sec[1], net, joiner.pk, proof);
+	ck_assert_int_eq(invite_redeem(st, proof, "used", joiner.pk, NOW,
+	    ca.sk, DAY, &c), -EALREADY);
+	invite_store_free(st);
+	/* Written back as version 2, the certificate kept. */
+	ck_assert_int_eq(invite_store_open(path, &st), 0);
+	invite_proof(sec[0], net, joiner.pk, proof);
+	ck_assert_int_eq(invite_redeem(st, proof, "fresh", joiner.pk, NOW + 9,
+	    ca.sk, DAY, &c), 0);
+	ck_assert_mem_eq(&c, &first, sizeof(c));
+	invite_store_free(st);
+}
+END_TEST
+
+/* meshctl invite and meshd's redeem update the file at once: with the
+ * lock, both changes land (without it, each would write back what it
+ * read, and one would be lost). */
+START_TEST(concurrent_updates)
+{
+	struct invite_store *st;
+	int go[2], status;
+	pid_t pid[2];
+	char c = 0;
+
+	ck_assert_int_eq(pipe(go), 0);
+	for (int i = 0; i < 2; i++) {
+		pid[i] = fork();
+		ck_assert_int_ge(pid[i], 0);
+		if (pid[i] == 0) {
+			char text[INVITE_TEXT_MAX];
+			int rc;
+			close(go[1]);
+			if (read(go[0], &c, 1) != 0)
+				_exit(3);
+			if (invite_store_open(path, &st) != 0)
+				_exit(2);
+			usleep(100000);		/* read, then think */
+			rc = invite_create(st, i ? "two" : "one", HOST,
+			    member.pk, ca.pk, NOW, DAY, text, sizeof(text));
+			invite_store_free(st);
+			_exit(rc > 0 ? 0 : 1);
+		}
+	}
+	close(go[0]);
+	close(go[1]);			/* both go */
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(waitpid(pid[i], &status, 0), pid[i]);
+		ck_assert(WIFEXITED(status));
+		ck_assert_int_eq(WEXITSTATUS(status), 0);
+	}
+	ck_assert_int_eq(invite_store_open(path, &st), 0);
+	ck_assert_uint_eq(invite_store_count(st), 2);
+	invite_store_free(st);
+}
+END_TEST
+
 static Suite *
 invite_suite(void)
 {
@@ -371,6 +473,8 @@ invite_suite(void)
 	tcase_add_test(tc, store_file);
 	tcase_add_test(tc, token_roundtrip);
 	tcase_add_test(tc, garbage_tokens);
+	tcase_add_test(tc, old_file_read);
+	tcase_add_test(tc, concurrent_updates);
 	suite_add_tcase(s, tc);
 	return s;
 }

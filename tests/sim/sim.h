@@ -150,6 +150,12 @@ void sim_invite_proof(struct sim *sim, const char *name,
  * the new certificate. */
 void sim_join(struct sim *sim, int i, int member, const char *name,
     bool proof);
+/* The same, as someone who is not really joining: SILENT opens the
+ * session and holds it with a keepalive a second, never asking; CHATTY
+ * sends JOIN_REQ every 500 ms forever, answered or not. */
+enum sim_join_mode { SIM_JOIN_NORMAL, SIM_JOIN_SILENT, SIM_JOIN_CHATTY };
+void sim_join_as(struct sim *sim, int i, int member, const char *name,
+    bool proof, enum sim_join_mode mode);
 bool sim_join_done(const struct sim *sim, int i, int *err);
 
 #endif

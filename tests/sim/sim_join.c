@@ -30,6 +30,8 @@ struct sim_joiner {
 	uint8_t msg[MSG_MAX];
 	size_t mlen;
 	uint64_t last_sent;
+	enum sim_join_mode mode;
+	uint64_t resend_ms;
 	bool done;
 	int err;
 };
@@ -56,7 +58,7 @@ j_recv(void *ctx, struct session *s, const uint8_t *d, size_t len)
 	struct mesh_cert cert;
 
 	(void)s;
-	if (j->done)
+	if (j->done && j->mode != SIM_JOIN_CHATTY)
 		return;
 	if (msg_join_ok_decode(d, len, &ok)) {
 		j->done = true;
@@ -103,11 +105,11 @@ j_schedule(struct sim_joiner *j, uint64_t now)
 {
 	uint64_t next;
 
-	if (j->done)
+	if (j->done && j->mode != SIM_JOIN_CHATTY)
 		return;
 	next = session_table_tick(j->t, now);
-	if (next > j->last_sent + SIM_JOIN_RESEND_MS)
-		next = j->last_sent + SIM_JOIN_RESEND_MS;
+	if (j->mode != SIM_JOIN_SILENT && next > j->last_sent + j->resend_ms)
+		next = j->last_sent + j->resend_ms;
 	if (next <= now)
 		next = now + 1;
 	if (next != j->sn->deadline) {	/* as sim.c does for engines */
@@ -121,9 +123,9 @@ sim_joiner_tick(struct sim_node *sn, uint64_t now)
 {
 	struct sim_joiner *j = sn->joiner;
 
-	if (j->done || now < sn->deadline)
+	if ((j->done && j->mode != SIM_JOIN_CHATTY) || now < sn->deadline)
 		return;
-	if (now >= j->last_sent + SIM_JOIN_RESEND_MS) {
+	if (j->mode != SIM_JOIN_SILENT && now >= j->last_sent + j->resend_ms) {
 		session_send(j->s, now, j->msg, j->mlen);
 		j->last_sent = now;
 	}
@@ -143,6 +145,13 @@ sim_joiner_recv(struct sim_node *sn, uint64_t now, const uint8_t *pkt,
 void
 sim_join(struct sim *sim, int i, int member, const char *name, bool proof)
 {
+	sim_join_as(sim, i, member, name, proof, SIM_JOIN_NORMAL);
+}
+
+void
+sim_join_as(struct sim *sim, int i, int member, const char *name, bool proof,
+    enum sim_join_mode mode)
+{
 	struct sim_node *sn = &sim->nodes[i], *m = &sim->nodes[member];
 	struct session_cb cb = { .send = j_send, .recv = j_recv,
 	    .admit = j_admit, .wallclock = j_wallclock };
@@ -157,6 +166,8 @@ sim_join(struct sim *sim, int i, int member, const char *name, bool proof)
 	if (j == NULL)
 		abort();
 	j->sn = sn;
+	j->mode = mode;
+	j->resend_ms = mode == SIM_JOIN_CHATTY ? 500 : SIM_JOIN_RESEND_MS;
 	cb.ctx = j;
 	memcpy(j->member_pk, m->pk, MESH_KEY_LEN);
 	net_host_addrs(sim->net, m->host, &ip, 1);
@@ -175,7 +186,13 @@ sim_join(struct sim *sim, int i, int member, const char *name, bool proof)
 	j->mlen = msg_join_req_encode(&req, j->msg);
 	sn->joiner = j;
 	net_host_set_up(sim->net, sn->host, true);
-	session_send(j->s, now, j->msg, j->mlen);
+	if (mode == SIM_JOIN_SILENT) {
+		/* A slot held with keepalives, and never a request. */
+		session_set_keepalive(j->s, 1000);
+		session_connect(j->s, now);
+	} else {
+		session_send(j->s, now, j->msg, j->mlen);
+	}
 	j->last_sent = now;
 	j_schedule(j, now);
 }
