@@ -155,11 +155,11 @@ node_send_ip(struct node *n, uint64_t now, const uint8_t *pkt, size_t len)
 		return;
 	}
 	/* A member gone silent with no path: fail now, not after a TCP
-	 * timeout.  One that is merely between handshakes gets the packet
-	 * queued in its session. */
-	if (!peer_up(n, p) && member_state(now, p->last_rx, p->left,
-	    n->suspect_ms, n->dead_ms) != MEMBER_ALIVE &&
-	    links_next_hop(n, p) == NULL) {
+	 * timeout -- whether or not its session still holds keys (they
+	 * outlive a path by minutes).  One that is alive but between
+	 * handshakes gets the packet queued in its session. */
+	if (member_state(now, p->last_rx, p->left, n->suspect_ms,
+	    n->dead_ms) != MEMBER_ALIVE && links_next_hop(n, p) == NULL) {
 		unreachable(n, pkt, len, IPPKT_UNREACH_NOROUTE);
 		return;
 	}
