@@ -148,6 +148,14 @@ gossip_publish(struct node *n, bool force)
 		node_emit(n, &ev);
 		return;
 	}
+	if (n->have_self && (k != n->self.n_ep ||
+	    memcmp(ep, n->self.ep, k * sizeof(ep[0])) != 0)) {
+		/* We moved: look for our own path to every member we
+		 * reach through a relay now, not at its next retry. */
+		for (size_t i = 0; i < n->npeers; i++)
+			if (!n->peers[i]->joiner && !peer_direct(n, n->peers[i]))
+				n->peers[i]->next_try = n->now;
+	}
 	n->self = r;
 	n->have_self = true;
 	n->self_refresh = now + NODE_RECORD_LIFETIME - NODE_RECORD_REFRESH;

@@ -57,9 +57,9 @@ try_connect(struct node *n, struct peer *p)
 	struct mesh_endpoint ep;
 	uint64_t now = n->now;
 
-	/* Where it last spoke from stays while it keeps speaking. */
-	if (!(p->ep_observed && p->last_rx != 0 &&
-	    now - p->last_rx < n->suspect_ms)) {
+	/* Where it last spoke from stays while it keeps speaking there
+	 * (not through a relay: that says nothing of its own path). */
+	if (!(p->ep_observed && path_direct(n, p))) {
 		p->nprobe = 0;
 		for (size_t k = 0; p->nprobe < NODE_PROBE_MAX &&
 		    candidate(n, p, k, &ep); k++) {
