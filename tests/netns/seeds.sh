@@ -131,7 +131,11 @@ ping_start() {
 }
 # ping_stop TAG: stop it; print the longest time between two replies and
 # how many of the pings went unanswered.
+# PING_FOR (ms, default 8000) after T_EVENT at the least, so that a loss
+# after the first success is counted too.
 ping_stop() {
+	_pl=$((${2:-0} + ${PING_FOR:-8000} - $(netns_ms)))
+	[ "$_pl" -le 0 ] || sleep "$(echo "$_pl" | awk '{ print $1 / 1000 }')"
 	kill "$PING_JOB" 2>/dev/null
 	wait "$PING_JOB" 2>/dev/null
 	python3 - "$NETNS_DIR/ping.$1" <<'PY'
@@ -274,57 +278,58 @@ for n in server-c server-b laptop; do
 done
 
 # === 2. a's direct path to c blocked: through a relay ================================
-relayed_b=$(counter server-b hops_relayed) relayed_l=$(counter laptop hops_relayed)
+# The laptop's path to c is blocked too for now, so the relay is server-b
+# (the laptop would do as well; stage 4 needs the relay to be server-b).
+relayed_b=$(counter server-b hops_relayed)
 ping_start block
 block_pair a 10.1.1.11 || die "cannot block a<->c on gw1"
+block_pair laptop 10.1.1.13 || die "cannot block laptop<->c on gw1"
 t_block=$(netns_ms)
-relayed_via() { v=$(field_of server-c server-a via); [ "$v" != direct ] && [ "$v" != - ] &&
-	[ "$v" != absent ] && [ "$v" != None ]; }
-if wait_until "$UP_MS" relayed_via; then
-	ok "a<->c UDP dropped on gw1: c reaches server-a via '$(field_of server-c server-a via)' ($(($(netns_ms) - t_block)) ms after the block)"
+via_is() { [ "$(field_of server-c server-a via)" = "$1" ]; }
+if wait_until "$UP_MS" via_is server-b; then
+	ok "a<->c UDP dropped on gw1: c reaches server-a via server-b ($(($(netns_ms) - t_block)) ms after the block)"
 else
-	bad "a<->c UDP dropped on gw1: c's members still says via '$(field_of server-c server-a via)'"
+	bad "a<->c UDP dropped on gw1: c's members says server-a via '$(field_of server-c server-a via)'"
 fi
 ssh_ok server-c "a<->c blocked"
-echo "# failover to a relay (ping every 100 ms from c): $(ping_stop block)"
-RELAY=$(field_of server-c server-a via)
-case $RELAY in server-b|laptop) ;; *) RELAY=server-b ;; esac
-d_b=$(($(counter server-b hops_relayed) - relayed_b)) d_l=$(($(counter laptop hops_relayed) - relayed_l))
-echo "# hops_relayed since the block: server-b +$d_b, laptop +$d_l"
-check "the relay passed the traffic on (hops_relayed: server-b +$d_b, laptop +$d_l)" \
-	[ $((d_b + d_l)) -gt 0 ]
+echo "# failover from the direct path to a relay (ping every 100 ms from c): $(ping_stop block "$t_block")"
+d_b=$(($(counter server-b hops_relayed) - relayed_b))
+check "server-b passed the traffic on (hops_relayed +$d_b)" [ "$d_b" -gt 0 ]
 
 # === 3. 100 MB through the relay =================================================
 head -c 100M /dev/urandom > "$NETNS_DIR/big" || die "cannot write 100 MB to $NETNS_DIR"
 sum_src=$(sha256sum < "$NETNS_DIR/big" | cut -d' ' -f1)
-h0=$(($(counter server-b hops_relayed) + $(counter laptop hops_relayed)))
+h0=$(counter server-b hops_relayed)
 t_copy=$(netns_ms)
 SSH_TIMEOUT=20 ssh_a server-c "cat > '$NETNS_DIR/big.got'" < "$NETNS_DIR/big" 2> "$NETNS_DIR/copy.err"
 rc=$? ms=$(($(netns_ms) - t_copy))
 sum_dst=$(sha256sum < "$NETNS_DIR/big.got" 2>/dev/null | cut -d' ' -f1)
-h1=$(($(counter server-b hops_relayed) + $(counter laptop hops_relayed)))
+h1=$(counter server-b hops_relayed)
 echo "# 100 MB c -> a by ssh via $(field_of server-c server-a via): $ms ms" \
-	"($((100 * 8 * 1000 / (ms ? ms : 1))) Mb/s), $((h1 - h0)) HOPs relayed meanwhile"
-check "100 MB copied c -> a through the relay arrives intact (ssh exit $rc, sha256 ${sum_dst:-none})" \
+	"($((100 * 8 * 1000 / (ms ? ms : 1))) Mb/s), server-b relayed $((h1 - h0)) HOPs meanwhile"
+check "100 MB copied c -> a through server-b arrives intact (ssh exit $rc, sha256 ${sum_dst:-none})" \
 	eval '[ "$rc" = 0 ] && [ "$sum_src" = "$sum_dst" ]' || sed 's/^/#   /' "$NETNS_DIR/copy.err"
-check "and it went relayed: more HOPs passed on than the file has 1280-byte packets ($((h1 - h0)))" \
+check "and it went relayed: server-b passed on more HOPs than the file has 1280-byte packets ($((h1 - h0)))" \
 	[ $((h1 - h0)) -gt 80000 ]
 rm -f "$NETNS_DIR/big" "$NETNS_DIR/big.got"
 
 # === 4. server-b killed: c goes on through the laptop ==============================
-echo "# before the kill c reaches server-a via $(field_of server-c server-a via)"
+unblock_pair laptop
+wait_until "$UP_MS" eval '[ "$(field_of server-c laptop via)" = direct ]' ||
+	bad "the laptop's path to c did not come back (via $(field_of server-c laptop via))"
+echo "# before the kill: c reaches server-a via $(field_of server-c server-a via), the laptop via $(field_of server-c laptop via)"
 relayed_l=$(counter laptop hops_relayed)
 ping_start kill
 kill_meshd server-b
 t_kill=$(netns_ms)
-via_laptop() { [ "$(field_of server-c server-a via)" = laptop ] && ssh_true server-c; }
+via_laptop() { via_is laptop && ssh_true server-c; }
 if wait_until 60000 via_laptop; then
 	ok "server-b killed: c reaches server-a via the laptop ($(($(netns_ms) - t_kill)) ms after the kill)"
 else
 	bad "server-b killed: c's members says server-a via '$(field_of server-c server-a via)'"
 fi
 ssh_ok server-c "server-b dead"
-echo "# failover after server-b's kill -9 (ping every 100 ms from c): $(ping_stop kill)"
+echo "# failover after the relay's kill -9 (ping every 100 ms from c): $(ping_stop kill "$t_kill")"
 d_l=$(($(counter laptop hops_relayed) - relayed_l))
 check "the laptop relayed for them (hops_relayed +$d_l)" [ "$d_l" -gt 0 ]
 
@@ -333,6 +338,7 @@ block_pair laptop 10.1.1.13 || die "cannot block laptop<->c on gw1"
 t_cut=$(netns_ms)
 wait_until 60000 eval '[ "$(field_of server-c server-a state)" != alive ]'
 echo "# c sees server-a '$(field_of server-c server-a state)' $(($(netns_ms) - t_cut)) ms after the last path went"
+u0=$(counter server-c ip_unreach)
 t_ssh=$(netns_ms)
 err=$(SSH_TIMEOUT=120 ssh_a server-c true < /dev/null 2>&1); rc=$?
 ms=$(($(netns_ms) - t_ssh))
@@ -341,7 +347,7 @@ check "with no path at all, ssh from c fails at once ($ms ms, bound 5000): not a
 	eval '[ "$rc" != 0 ] && [ "$ms" -lt 5000 ]'
 ping_out=$(node_exec server-c ping -6 -n -c 1 -W 2 "$ADDR_A" 2>&1 | grep -i unreachable | head -1)
 check "ping from c says so: ${ping_out:-no unreachable}" [ -n "$ping_out" ]
-echo "# c's ip_unreach: $(counter server-c ip_unreach)"
+echo "# c's ip_unreach: $u0 -> $(counter server-c ip_unreach)"
 unblock_pair laptop
 unblock_pair a
 start_meshd server-b
@@ -370,8 +376,16 @@ move_laptop cafe 2 192.168.50.1
 ssh_ok laptop "in the café (behind gw3's NAT)" && echo "#   $(where café)"
 check "getent hosts server-a.mesh in the café: the same address" same_addr laptop
 move_laptop net1 14 10.1.1.1
+t_home=$(netns_ms)
 ssh_ok laptop "back in network 1 (a new address, 10.1.1.14)" && echo "#   $(where "network 1")"
 check "getent hosts server-a.mesh back home: the same address" same_addr laptop
+direct_home() { [ "$(field_of laptop server-a via)" = direct ]; }
+if wait_until 60000 direct_home; then
+	ok "back home, the laptop's path to server-a is direct on the LAN again ($(($(netns_ms) - t_home)) ms after plugging in)"
+else
+	bad "back home, the laptop still reaches server-a via $(field_of laptop server-a via) after 60 s"
+fi
+ssh_ok laptop "back in network 1, direct"
 
 [ "$failed" = 0 ] || logs
 echo "$pass passed, $failed failed ($(($(netns_ms) - t0)) ms)"
