@@ -33,7 +33,8 @@
 # Gaps are measured with a ping every 100 ms from c and printed, never
 # asserted; the one timing check is "fails at once" (under 5 s).
 #
-# SEEDS_DEBUG=1: every meshd at log_level = debug.
+# SEEDS_DEBUG=1: every meshd at log_level = debug.  SEEDS_LOGS=DIR: the
+# meshd logs and the ping logs are copied there at the end.
 . "$top_srcdir/tests/netns/lib.sh"
 netns_need python3 getent readelf nft ping ssh ssh-keygen sha256sum
 [ -x /usr/sbin/sshd ] || netns_skip "needs /usr/sbin/sshd (openssh-server)"
@@ -136,7 +137,7 @@ ping_start() {
 ping_stop() {
 	_pl=$((${2:-0} + ${PING_FOR:-8000} - $(netns_ms)))
 	[ "$_pl" -le 0 ] || sleep "$(echo "$_pl" | awk '{ print $1 / 1000 }')"
-	kill "$PING_JOB" 2>/dev/null
+	node_kill server-c INT ping	# $PING_JOB is node_exec's subshell
 	wait "$PING_JOB" 2>/dev/null
 	python3 - "$NETNS_DIR/ping.$1" <<'PY'
 import re, sys
@@ -320,6 +321,9 @@ wait_until "$UP_MS" eval '[ "$(field_of server-c laptop via)" = direct ]' ||
 echo "# before the kill: c reaches server-a via $(field_of server-c server-a via), the laptop via $(field_of server-c laptop via)"
 relayed_l=$(counter laptop hops_relayed)
 ping_start kill
+pre_b=$(counter server-b hops_relayed) pre_l=$(counter laptop hops_relayed)
+sleep 1
+echo "# in the second before the kill, hops relayed: server-b +$(($(counter server-b hops_relayed) - pre_b)), laptop +$(($(counter laptop hops_relayed) - pre_l))"
 kill_meshd server-b
 t_kill=$(netns_ms)
 via_laptop() { via_is laptop && ssh_true server-c; }
@@ -388,5 +392,10 @@ fi
 ssh_ok laptop "back in network 1, direct"
 
 [ "$failed" = 0 ] || logs
+if [ -n "${SEEDS_LOGS:-}" ]; then	# keep the evidence past the teardown
+	mkdir -p "$SEEDS_LOGS"
+	cp "$NETNS_DIR"/ping.* "$SEEDS_LOGS/" 2>/dev/null
+	for n in $MEMBERS; do cp "$NETNS_DIR/$n/meshd.log" "$SEEDS_LOGS/$n.log"; done
+fi
 echo "$pass passed, $failed failed ($(($(netns_ms) - t0)) ms)"
 [ "$failed" = 0 ]
