@@ -271,12 +271,22 @@ gossip_on_want(struct node *n, struct peer *p, const uint8_t *msg,
 void
 gossip_on_record(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 {
-	struct mesh_record r;
+	struct mesh_record r, old = { .n_ep = 0 };
+	const struct mesh_record *had;
+	struct peer *o;
 	bool isnew;
 
+	if (record_decode(m + 1, len - 1, &r) == VR_OK &&
+	    (had = recset_by_key(n->rs, r.cert.node_pk)) != NULL)
+		old = *had;
 	if (recset_add_wire(n->rs, m + 1, len - 1, node_unix(n), &r, &isnew) !=
 	    VR_OK)
 		return;
+	if (!isnew && (r.n_ep != old.n_ep ||
+	    memcmp(r.ep, old.ep, r.n_ep * sizeof(r.ep[0])) != 0) &&
+	    (o = peer_find(n, r.cert.node_pk)) != NULL && !o->joiner &&
+	    !peer_direct(n, o))
+		o->next_try = n->now;	/* it moved: try its own path now */
 	if (isnew) {
 		struct node_event ev = { .kind = NODE_EV_MEMBER_NEW,
 		    .name = r.cert.name };
