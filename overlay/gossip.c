@@ -284,8 +284,7 @@ gossip_on_record(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 		return;
 	if (!isnew && (r.n_ep != old.n_ep ||
 	    memcmp(r.ep, old.ep, r.n_ep * sizeof(r.ep[0])) != 0) &&
-	    (o = peer_find(n, r.cert.node_pk)) != NULL && !o->joiner &&
-	    !peer_direct(n, o))
+	    (o = peer_find(n, r.cert.node_pk)) != NULL && !o->joiner)
 		o->next_try = n->now;	/* it moved: try its own path now */
 	if (isnew) {
 		struct node_event ev = { .kind = NODE_EV_MEMBER_NEW,
