@@ -108,7 +108,9 @@ members_json(struct overlay *ov)
 			uint64_t lr = have ? pi.last_rx : 0;
 			state = member_state_name(have ? pi.state : MEMBER_DEAD);
 			if (have && pi.up && pi.state == MEMBER_ALIVE)
-				via = pi.relayed ? "relay" : "direct";
+				via = pi.direct ? "direct" : pi.relayed &&
+				    pi.relay_name[0] != '\0' ? pi.relay_name :
+				    "relay";
 			last = lr != 0 ? json_integer((json_int_t)((now - lr) /
 			    1000)) : json_null();
 		}
@@ -191,6 +193,16 @@ overlay_counters_json(struct overlay *ov)
 		{ "initiations_processed", st->initiations_processed },
 		{ "dh_ops", st->dh_ops },
 		{ "under_load", st->under_load },
+		{ "ip_out", c->ip_out },
+		{ "ip_in", c->ip_in },
+		{ "ip_unreach", c->ip_unreach },
+		{ "drop_ip_bad", c->drop_ip_bad },
+		{ "drop_ip_src", c->drop_ip_src },
+		{ "drop_ip_nopath", c->drop_ip_nopath },
+		{ "hops_relayed", c->hops_relayed },
+		{ "drop_hop", c->drop_hop },
+		{ "links_published", c->links_published },
+		{ "drop_links", c->drop_links },
 	};
 
 	for (int v = 1; v < VR_MAX; v++)

@@ -131,7 +131,6 @@ node_send_ip(struct node *n, uint64_t now, const uint8_t *pkt, size_t len)
 	struct ippkt ip;
 	const uint8_t *pk;
 	struct peer *p, *hop;
-	enum member_state st;
 
 	n->now = now;
 	if (!n->cfg.data_plane)
@@ -155,12 +154,12 @@ node_send_ip(struct node *n, uint64_t now, const uint8_t *pkt, size_t len)
 		unreachable(n, pkt, len, IPPKT_UNREACH_NOROUTE);
 		return;
 	}
-	/* A member dead or gone, with no path: fail now, not after a TCP
-	 * timeout.  One merely suspect, or between handshakes, gets the
-	 * packet (queued in its session while there are no keys). */
-	st = member_state(now, p->last_rx, p->left, n->suspect_ms, n->dead_ms);
-	if ((st == MEMBER_DEAD || st == MEMBER_LEFT) &&
-	    links_next_hop(n, p) == NULL) {
+	/* A member gone silent with no path: fail now, not after a TCP
+	 * timeout -- whether or not its session still holds keys (they
+	 * outlive a path by minutes).  One that is alive but between
+	 * handshakes gets the packet queued in its session. */
+	if (member_state(now, p->last_rx, p->left, n->suspect_ms,
+	    n->dead_ms) != MEMBER_ALIVE && links_next_hop(n, p) == NULL) {
 		unreachable(n, pkt, len, IPPKT_UNREACH_NOROUTE);
 		return;
 	}

@@ -148,6 +148,14 @@ gossip_publish(struct node *n, bool force)
 		node_emit(n, &ev);
 		return;
 	}
+	if (n->have_self && (k != n->self.n_ep ||
+	    memcmp(ep, n->self.ep, k * sizeof(ep[0])) != 0)) {
+		/* We moved: look for our own path to every member we
+		 * reach through a relay now, not at its next retry. */
+		for (size_t i = 0; i < n->npeers; i++)
+			if (!n->peers[i]->joiner && !peer_direct(n, n->peers[i]))
+				n->peers[i]->next_try = n->now;
+	}
 	n->self = r;
 	n->have_self = true;
 	n->self_refresh = now + NODE_RECORD_LIFETIME - NODE_RECORD_REFRESH;
@@ -275,7 +283,7 @@ gossip_on_record(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 		    .name = r.cert.name };
 		node_emit(n, &ev);
 		n->next_maint = n->now;	/* a session for it at the next tick */
-	} else if ((q = peer_find(n, r.cert.node_pk)) != NULL &&
+	} else if ((q = peer_find(n, r.cert.node_pk)) != NULL && !q->joiner &&
 	    !path_direct(n, q)) {
 		/* It may say where it moved: try its own path now. */
 		q->next_try = 0;

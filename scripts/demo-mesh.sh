@@ -1,6 +1,7 @@
 #!/bin/sh
-# The main job of issue 3: a demo mesh of meshd nodes in network namespaces
-# on this machine, joined by invite, one of them behind a NAT.
+# The main job of issues 3 and 9: a demo mesh of meshd nodes in network
+# namespaces on this machine, joined by invite, one of them behind a NAT;
+# it ends with sshd in server-a and a real `ssh server-a.mesh` from phone.
 #
 #   sudo scripts/demo-mesh.sh [up]            build, start the mesh, show it
 #   sudo scripts/demo-mesh.sh exec NODE CMD   run CMD inside NODE
@@ -146,11 +147,14 @@ print(sum(1 for m in json.load(sys.stdin) if m.get("state") == "alive"))' 2>/dev
 		done
 		echo
 	done
+	ssh_demo
 	trap - EXIT
 	cat <<EOF
 
 The demo mesh is up; its nodes keep running in the background.  Poke at it:
 
+  sudo $me exec phone ssh server-a.mesh      # a shell on server-a, from behind the NAT
+  sudo $me exec laptop ping -c 3 phone.mesh
   sudo $me exec phone getent hosts server-a.mesh
   sudo $me exec laptop meshctl members
   sudo $me exec nas meshctl status
@@ -164,6 +168,70 @@ Tear it down (kills every process in the namespaces, removes $DEMO_DIR):
 
   sudo $me down
 EOF
+}
+
+# ssh_demo: sshd in server-a (its own host key, root's key in $DEMO_DIR/ssh),
+# an `ssh` in every node's bin that uses them, then a real ssh by name from
+# phone, behind the NAT, to server-a: through mesh0, encrypted end to end.
+ssh_demo() {
+	S=$DEMO_DIR/ssh
+	if [ ! -x /usr/sbin/sshd ] || ! command -v ssh > /dev/null; then
+		echo "== (no sshd or ssh here: scripts/install-deps.sh installs openssh; no ssh shown)"
+		return 0
+	fi
+	echo
+	echo "== sshd in server-a, then a real ssh by name from phone (behind the NAT)"
+	mkdir -p "$S"
+	ssh-keygen -q -t ed25519 -N '' -C server-a-demo-host -f "$S/host_key" &&
+	ssh-keygen -q -t ed25519 -N '' -C demo-mesh -f "$S/id" || die "ssh-keygen failed"
+	cp "$S/id.pub" "$S/authorized_keys"
+	cat > "$S/sshd_config" <<SSHD
+ListenAddress ::
+HostKey $S/host_key
+AuthorizedKeysFile $S/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile none
+SSHD
+	# Trust on first use, by name; the host's own ~/.ssh stays untouched.
+	cat > "$S/ssh_config" <<SSH
+Host *.mesh
+	User root
+	IdentityFile $S/id
+	UserKnownHostsFile $S/known_hosts
+	GlobalKnownHostsFile /dev/null
+	StrictHostKeyChecking accept-new
+	ConnectTimeout 10
+	LogLevel ERROR
+SSH
+	for n in $ALL; do
+		printf '#!/bin/sh\nexec /usr/bin/ssh -F "%s" "$@"\n' "$S/ssh_config" \
+			> "$DEMO_DIR/$n/bin/ssh"
+		chmod +x "$DEMO_DIR/$n/bin/ssh"
+	done
+	node_exec server-a sh -c 'mkdir -p /run/sshd && chmod 0755 /run/sshd &&
+		exec /usr/sbin/sshd -f "$1" -D -e' sshd "$S/sshd_config" \
+		< /dev/null >> "$S/sshd.log" 2>&1 &
+	for _ in $(seq 1 100); do
+		node_exec server-a sh -c 'ss -Hltn | grep -q ":22 "' && break
+		sleep 0.05
+	done
+	# shellcheck disable=SC2016
+	run 'ssh server-a.mesh '\''echo hello from $(hostname), you are $SSH_CLIENT'\''    # on phone'
+	t0=$(netns_ms)
+	# shellcheck disable=SC2016
+	if in_node phone ssh -o BatchMode=yes server-a.mesh \
+	    'echo hello from $(hostname), you are $SSH_CLIENT' < /dev/null; then
+		echo "   ($(($(netns_ms) - t0)) ms.  phone's getaddrinfo asked libnss_mesh for server-a.mesh;"
+		echo "    the TCP connection went into phone's mesh0 and, encrypted end to end in phone's"
+		echo "    session with server-a, out of the NAT; sshd saw phone's overlay address)"
+	else
+		echo "demo-mesh: the ssh from phone to server-a.mesh failed" \
+			"(logs: $DEMO_DIR/*/meshd.log, $S/sshd.log)"
+	fi
 }
 
 attach() {

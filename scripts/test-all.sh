@@ -7,6 +7,8 @@
 #   4. every libFuzzer target for a short run
 #   5. as root: six meshd nodes in network namespaces, one behind a NAT
 #      (tests/netns/multinode.sh: join, resolve, kill, restart, junk)
+#   5b. as root: the seed's three cases with real sshd and ssh over the data
+#      plane (tests/netns/seeds.sh: relays, failover, a 100 MB copy, moves)
 #   6. as root: the .deb/.rpm packages, installed into a clean Debian root
 # Logs go to _test-logs/; the last line counts tests passed and failed.
 set -uo pipefail
@@ -79,6 +81,9 @@ fuzz() {
 multinode() {
 	top_builddir=. top_srcdir=. sh tests/netns/multinode.sh
 }
+seeds() {
+	top_builddir=. top_srcdir=. sh tests/netns/seeds.sh
+}
 packages() {
 	[ -x packaging/test-packages.sh ] || { echo "SKIP: no package test yet"; return 77; }
 	packaging/test-packages.sh
@@ -90,6 +95,7 @@ stage distcheck distcheck || true
 stage sanitizers sanitizers; count_suite "$logs/sanitizers-suite.log"
 stage fuzz fuzz && passed=$((passed + 1)) || true
 stage multinode multinode && passed=$((passed + 1)) || true
+stage seeds seeds && passed=$((passed + 1)) || true
 stage packages packages && passed=$((passed + 1)) || true
 
 # check and sanitizers count their tests; a stage that failed before any
