@@ -229,6 +229,30 @@ START_TEST(digest_flood_bounded)
 }
 END_TEST
 
+/* One member republishing: its push to every session, NODE_FANOUT on
+ * from each member that takes it -- about 4N RECORD messages mesh-wide,
+ * where every member re-pushing to every other made N x N (81 at 10
+ * nodes before, 9801 at 100; bench/sim.md has 100 and 300). */
+START_TEST(record_change_is_linear)
+{
+	enum { nn = 10 };
+	uint64_t s0 = 0, s1 = 0;
+	int i;
+
+	mesh(27, nn);
+	for (i = 0; i < nn; i++)
+		s0 += node_counters(sim_node(S, i))->records_sent;
+	net_host_add_addr(sim_net(S), sim_host(S, 1), NET_IP(10, 222, 0, 1));
+	sim_run_for(S, 5000);
+	for (i = 0; i < nn; i++) {
+		s1 += node_counters(sim_node(S, i))->records_sent;
+		ck_assert(sim_has_record(S, i, 1));
+	}
+	ck_assert_uint_ge(s1 - s0, nn - 1);
+	ck_assert_uint_le(s1 - s0, (NODE_FANOUT + 1) * (nn - 1));
+}
+END_TEST
+
 /* --- a record aimed at a third party ------------------------------------ */
 
 START_TEST(probes_per_address_capped)
@@ -333,6 +357,7 @@ hostile_suite(void)
 	tcase_add_test(tc, seen_needs_two_members);
 	tcase_add_test(tc, record_burst_refused);
 	tcase_add_test(tc, digest_flood_bounded);
+	tcase_add_test(tc, record_change_is_linear);
 	tcase_add_test(tc, probes_per_address_capped);
 	tcase_add_test(tc, endpoint_moves_only_when_answered);
 	suite_add_tcase(s, tc);
