@@ -4,17 +4,20 @@
  *
  * Our record carries our certificate, overlay address and endpoints: the
  * ones cb.local_endpoints gives (interface addresses with the listen port)
- * and up to two endpoints peers told us they see us at (SEEN; the outside
- * of a NAT).  It is republished when those change and before it expires;
+ * and up to two endpoints that two members each told us they see us at
+ * (SEEN; the outside of a NAT).  It is republished when those change and before it expires;
  * seq is max(last + 1, unix microseconds) as mesh/signed_wire.h asks.
  *
- * Push: our own record, and one that reaches us straight from the member
- * it describes, go at once to every member session that is up (except
- * where it came from): in the full mesh that one hop reaches everyone.  A
- * record accepted second-hand goes on to NODE_FANOUT random members only,
- * for those the first hop did not reach (two members behind NATs that
- * cannot reach each other); without that limit every member would echo
- * every record to every other, N x N messages for one change.
+ * Push: our own record goes at once to every member session that is up:
+ * in the full mesh that one hop reaches everyone.  A member's record that
+ * we take goes on to NODE_FANOUT random members only, for those its own
+ * push did not reach (two members behind NATs that cannot reach each
+ * other): about 4N messages per change.  The one exception is a new
+ * member's first record straight from it (it knows only us yet): to
+ * everyone.  Re-pushing first-hand records to everyone cost N x N.
+ * One new seq per member per NODE_RECORD_GAP_MS is taken; DIGEST and WANT
+ * answers come from a per-peer budget (NODE_AE_SLACK); SEEN reports need
+ * two members (gossip_observed).
  * Revocations are rare and go everywhere.  A refused record or revocation
  * goes nowhere, so a flood dies at the first hop.
  *
