@@ -47,6 +47,19 @@ struct peer {
 	 * these at once, and the first answer decides (cb_seen). */
 	struct mesh_endpoint probe[NODE_PROBE_MAX];
 	size_t nprobe;
+	uint16_t probe_capped;		/* bit k: probe[k] came from a record
+					 * (capped per address, cb_send) */
+	/* A new address it spoke from (a transport packet): probed, and
+	 * moved to when the answer comes from there (node.c). */
+	struct mesh_endpoint cand_ep;
+	bool cand_due;			/* the PROBE is still to be sent */
+	uint64_t cand_sent;		/* ms; 0: none in flight */
+	uint64_t cand_nonce;
+	const struct mesh_endpoint *send_to;	/* cb_send: only there */
+	/* gossip.c */
+	uint64_t record_at;		/* ms: a new seq of its record taken */
+	uint64_t ae_mtokens;		/* DIGEST/WANT budget, 1/1000 token */
+	uint64_t ae_at;			/* ms of the last refill; 0: never */
 	/* renew.c */
 	uint64_t renew_asked;		/* ms we last asked it; 0: never */
 	bool issuer;			/* it renewed ours once */
@@ -102,6 +115,24 @@ struct seed {
 	size_t n;
 };
 
+/* What members told us they see us at (gossip.c). */
+struct seen_report {
+	struct mesh_endpoint ep;
+	uint8_t who[NODE_SEEN_WHO][MESH_KEY_LEN];
+	size_t nwho;
+	uint64_t at;			/* ms of the last report */
+	uint64_t agreed_at;		/* ms it reached NODE_SEEN_AGREE; 0 */
+};
+
+/* Initiations to one address (node.c). */
+struct probe_bucket {
+	uint8_t addr[16];
+	uint8_t family;
+	bool used;
+	uint32_t mtokens;		/* 1/1000 initiation */
+	uint64_t at;			/* ms of the last refill */
+};
+
 struct node {
 	struct node_cfg cfg;		/* cfg.sk points at sk below */
 	uint8_t *sk;			/* sodium_malloc'd */
@@ -121,8 +152,20 @@ struct node {
 	bool have_self;
 	uint64_t self_refresh;		/* unix s: republish by then */
 	struct mesh_endpoint observed[NODE_OBSERVED_MAX];
-	size_t nobserved;
+	size_t nobserved;		/* agreed: what we publish */
+	struct seen_report reports[NODE_SEEN_TRACK];
+	size_t nreports;
 	bool endpoints_changed;
+	uint64_t published_at;		/* ms of our last publish; 0: none */
+	uint64_t publish_due;		/* ms: a deferred publish; 0: none */
+	bool publish_force;
+
+	/* node.c: the packet being received, for cb_seen and probes */
+	const struct mesh_endpoint *rx_from;
+	uint8_t rx_type;
+	bool cand_any;			/* some peer has cand_due */
+	struct probe_bucket probe_rl[NODE_PROBE_ADDR_SLOTS];
+	uint8_t probe_rl_key[16];	/* for the bucket hash */
 
 	struct seed seeds[NODE_SEED_SLOTS];
 	struct ratelimit join_rl;	/* JOIN_REQs per source prefix */
@@ -154,6 +197,9 @@ void node_emit(struct node *n, const struct node_event *ev);
 int node_send_msg(struct node *n, struct peer *p, const uint8_t *msg,
     size_t len);
 bool peer_up(const struct node *n, const struct peer *p);
+/* A PROBE_ACK with nonce from p: true when it answered our probe of a
+ * new address (and then the session moved there, if it came from it). */
+bool node_cand_answer(struct node *n, struct peer *p, uint64_t nonce);
 
 /* peer.c */
 struct peer *peer_find(const struct node *n, const uint8_t pk[static 32]);
@@ -166,7 +212,12 @@ void peers_free_all(struct node *n);
 void gossip_publish(struct node *n, bool force);
 void gossip_established(struct node *n, struct peer *p);
 void gossip_antientropy(struct node *n);
-void gossip_observed(struct node *n, const struct mesh_endpoint *ep);
+void gossip_observed(struct node *n, const struct peer *from,
+    const struct mesh_endpoint *ep);
+/* A member's word about where we are goes with it (dropped, revoked). */
+void gossip_forget_reporter(struct node *n, const uint8_t pk[static 32]);
+/* A publish deferred by NODE_PUBLISH_GAP_MS, when due. */
+void gossip_publish_due(struct node *n);
 void gossip_on_record(struct node *n, struct peer *p, const uint8_t *m,
     size_t len);
 void gossip_on_revoke(struct node *n, struct peer *p, const uint8_t *m,

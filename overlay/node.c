@@ -97,6 +97,52 @@ node_send_msg(struct node *n, struct peer *p, const uint8_t *msg, size_t len)
 	return session_send(p->s, n->now, msg, len);
 }
 
+/* --- initiations per address --------------------------------------------- */
+
+/* One initiation to ep's address (any port): false when its bucket is
+ * empty.  A member that publishes someone else's address as its own gets
+ * each node to send there at most NODE_PROBE_ADDR_BURST at once and
+ * NODE_PROBE_ADDR_RATE a second after, however many ports it lists. */
+static bool
+probe_addr_take(struct node *n, const struct mesh_endpoint *ep)
+{
+	const uint64_t cap = NODE_PROBE_ADDR_BURST * 1000;
+	uint8_t h[crypto_shorthash_BYTES], in[17];
+	struct probe_bucket *set, *b = NULL;
+	size_t ways = 4, base;
+	uint64_t v;
+
+	memcpy(in, ep->addr, 16);
+	in[16] = (uint8_t)ep->family;
+	crypto_shorthash(h, in, sizeof(in), n->probe_rl_key);
+	memcpy(&v, h, sizeof(v));
+	base = (size_t)(v % (NODE_PROBE_ADDR_SLOTS / ways)) * ways;
+	set = &n->probe_rl[base];
+	for (size_t i = 0; i < ways && b == NULL; i++)
+		if (set[i].used && set[i].family == (uint8_t)ep->family &&
+		    memcmp(set[i].addr, ep->addr, 16) == 0)
+			b = &set[i];
+	if (b == NULL) {
+		/* Least recently used goes; a new bucket starts full. */
+		b = &set[0];
+		for (size_t i = 1; i < ways; i++)
+			if (!set[i].used || (b->used && set[i].at < b->at))
+				b = &set[i];
+		memcpy(b->addr, ep->addr, 16);
+		b->family = (uint8_t)ep->family;
+		b->used = true;
+		b->mtokens = (uint32_t)cap;
+		b->at = n->now;
+	}
+	v = b->mtokens + (n->now - b->at) * NODE_PROBE_ADDR_RATE;
+	b->mtokens = (uint32_t)(v > cap ? cap : v);
+	b->at = n->now;
+	if (b->mtokens < 1000)
+		return false;
+	b->mtokens -= 1000;
+	return true;
+}
+
 /* --- session callbacks ---------------------------------------------------- */
 
 static void
@@ -119,11 +165,22 @@ cb_send(void *ctx, struct session *s, const uint8_t *pkt, size_t len)
 
 	if (p == NULL)
 		return;
+	if (p->send_to != NULL) {
+		transmit(n, p->send_to, pkt, len);	/* node_cand_probe */
+		return;
+	}
 	if (init) {
 		p->hs_sent = n->now;
-		/* Not heard where it is yet: every candidate at once. */
-		for (size_t i = 0; i < p->nprobe; i++)
+		/* Not heard where it is yet: every candidate at once, those
+		 * from records within the per-address cap. */
+		for (size_t i = 0; i < p->nprobe; i++) {
+			if ((p->probe_capped >> i & 1) &&
+			    !probe_addr_take(n, &p->probe[i])) {
+				n->c.probe_capped++;
+				continue;
+			}
 			transmit(n, &p->probe[i], pkt, len);
+		}
 	}
 	if (path_direct(n, p)) {
 		if (!init || p->nprobe == 0)
@@ -255,15 +312,82 @@ cb_seen(void *ctx, struct session *s, const void *src)
 	p->left = false;
 	if (ep == NULL || ep->family == EP_RELAY)
 		return;		/* through a relay: its own path unproven */
-	p->direct_rx = n->now;
 	p->nprobe = 0;		/* it answered: we know where it is */
-	if (!p->ep_observed || !p->have_ep ||
-	    memcmp(&p->ep, ep, sizeof(p->ep)) != 0) {
+	if (p->have_ep && memcmp(&p->ep, ep, sizeof(p->ep)) == 0) {
+		p->direct_rx = n->now;
+		if (!p->ep_observed) {
+			p->ep_observed = true;
+			p->tell_pending = true;
+		}
+		return;
+	}
+	if (!p->have_ep || n->rx_type != WIRE_TRANSPORT) {
+		/* A handshake: fresh by construction (a replay dies at the
+		 * timestamp or the ephemeral key), and the one to its
+		 * initiation is answered there -- as WireGuard does. */
+		p->direct_rx = n->now;
 		p->ep = *ep;
 		p->have_ep = true;
 		p->ep_observed = true;
 		p->tell_pending = true;
+		return;
 	}
+	/* A transport packet from somewhere new: a replayed or reflected
+	 * copy would say so too.  Keep sending where we do, ask there, and
+	 * move when the answer comes from there (node_cand_answer). */
+	if (p->cand_sent != 0 && memcmp(&p->cand_ep, ep, sizeof(*ep)) == 0 &&
+	    n->now - p->cand_sent < NODE_CAND_GAP_MS)
+		return;
+	if (!p->cand_due || memcmp(&p->cand_ep, ep, sizeof(*ep)) != 0) {
+		p->cand_ep = *ep;
+		p->cand_due = true;
+		n->cand_any = true;
+	}
+}
+
+/* The PROBEs cb_seen asked for, over each session to its new address. */
+static void
+cand_probes(struct node *n)
+{
+	uint8_t m[MSG_PROBE_LEN];
+
+	n->cand_any = false;
+	for (size_t i = 0; i < n->npeers; i++) {
+		struct peer *p = n->peers[i];
+		if (!p->cand_due)
+			continue;
+		p->cand_due = false;
+		if (!peer_up(n, p))
+			continue;
+		p->cand_nonce = (uint64_t)n->cb.random(n->cb.ctx, UINT32_MAX) <<
+		    32 | n->cb.random(n->cb.ctx, UINT32_MAX);
+		p->cand_sent = n->now;
+		m[0] = MSG_PROBE;
+		for (int k = 0; k < 8; k++)
+			m[1 + k] = (uint8_t)(p->cand_nonce >> (8 * k));
+		p->send_to = &p->cand_ep;
+		if (node_send_msg(n, p, m, sizeof(m)) == 0)
+			n->c.ep_probes++;
+		p->send_to = NULL;
+	}
+}
+
+bool
+node_cand_answer(struct node *n, struct peer *p, uint64_t nonce)
+{
+	if (p->cand_sent == 0 || nonce != p->cand_nonce)
+		return false;
+	if (n->now - p->cand_sent < NODE_CAND_WAIT_MS && n->rx_from != NULL &&
+	    memcmp(n->rx_from, &p->cand_ep, sizeof(p->cand_ep)) == 0) {
+		p->ep = p->cand_ep;
+		p->have_ep = true;
+		p->ep_observed = true;
+		p->tell_pending = true;
+		p->direct_rx = n->now;
+		n->c.ep_moves++;
+	}
+	p->cand_sent = 0;
+	return true;
 }
 
 static void
@@ -299,22 +423,13 @@ cb_wallclock(void *ctx, uint64_t *sec, uint32_t *nsec)
 
 /* --- messages handled here ------------------------------------------------ */
 
-/* An address a peer may say we have: unicast, not loopback, a real port.
- * Anything else would make us publish junk (0.0.0.0 stopped our record). */
+/* An address a peer may say we have: one a record may carry
+ * (record_ep_ok: unicast, no scope, a real port) and not loopback.  Anything
+ * else would make us publish junk (0.0.0.0 stopped our record). */
 static bool
 ep_plausible(const struct mesh_endpoint *ep)
 {
-	static const uint8_t zero[16];
-
-	if (ep->port == 0)
-		return false;
-	if (ep->family == MESH_EP_IPV4)
-		return ep->addr[0] != 0 && ep->addr[0] != 127 &&
-		    ep->addr[0] < 224;
-	return ep->family == MESH_EP_IPV6 && memcmp(ep->addr, zero, 16) != 0 &&
-	    !(memcmp(ep->addr, zero, 15) == 0 && ep->addr[15] == 1) &&
-	    ep->addr[0] != 0xff && !(ep->addr[0] == 0xfe &&
-	    (ep->addr[1] & 0xc0) == 0x80);
+	return record_ep_ok(ep) && !record_ep_loopback(ep);
 }
 
 static void
@@ -322,12 +437,15 @@ on_seen(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 {
 	struct mesh_endpoint ep;
 
-	(void)p;
-	if (!msg_seen_decode(m, len, &ep) || !ep_plausible(&ep)) {
+	if (!msg_seen_decode(m, len, &ep)) {
 		n->c.drop_badmsg++;
 		return;
 	}
-	gossip_observed(n, &ep);
+	if (!ep_plausible(&ep)) {
+		n->c.drop_seen++;
+		return;
+	}
+	gossip_observed(n, p, &ep);
 }
 
 static void
@@ -387,6 +505,8 @@ settle(struct node *n)
 	uint64_t gen;
 
 	forward_flush(n);
+	if (n->cand_any)
+		cand_probes(n);
 	if (n->endpoints_changed) {
 		n->endpoints_changed = false;
 		gossip_publish(n, false);
@@ -425,8 +545,12 @@ node_recv(struct node *n, uint64_t now, const uint8_t *pkt, size_t len,
 		n->c.drop_oversize++;
 		return;
 	}
+	n->rx_from = from;
+	n->rx_type = len > 0 ? pkt[0] : 0;
 	session_table_recv2(n->t, now, pkt, len, from, src, src_bytes(from, src));
 	join_reap(n);
+	n->rx_from = NULL;
+	n->rx_type = 0;
 	settle(n);
 }
 
@@ -469,6 +593,7 @@ node_tick(struct node *n, uint64_t now)
 	}
 	if ((t = probe_tick(n)) <= now)
 		t = now + 1;
+	gossip_publish_due(n);
 	settle(n);
 	next = session_table_tick(n->t, now);
 	if (t < next)
@@ -479,6 +604,8 @@ node_tick(struct node *n, uint64_t now)
 		next = n->next_maint;
 	if (n->next_ae < next)
 		next = n->next_ae;
+	if (n->publish_due != 0 && n->publish_due < next)
+		next = n->publish_due;
 	return next;
 }
 
@@ -522,6 +649,8 @@ node_new(const struct node_cfg *cfg, const struct node_cb *cb)
 		goto fail;
 	memcpy(n->sk, cfg->sk, crypto_sign_SECRETKEYBYTES);
 	n->cfg.sk = n->sk;
+	for (size_t i = 0; i < sizeof(n->probe_rl_key); i++)
+		n->probe_rl_key[i] = (uint8_t)cb->random(cb->ctx, 256);
 	if ((n->t = session_table_new(n->cfg.pk, n->sk, &scb)) == NULL ||
 	    (n->rs = recset_new(n->cfg.ca_pk, 0)) == NULL ||
 	    forward_init(n) < 0 || links_init(n) < 0 || join_init(n) < 0)

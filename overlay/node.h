@@ -50,7 +50,38 @@
 #define NODE_BACKOFF_MIN_MS	1000
 #define NODE_BACKOFF_MAX_MS	8000
 #define NODE_PROBE_MAX		12	/* endpoints one handshake goes to */
-#define NODE_OBSERVED_MAX	2
+#define NODE_OBSERVED_MAX	2	/* observed endpoints we publish */
+/* What members say they see us at (SEEN): an endpoint goes in our record
+ * only once NODE_SEEN_AGREE distinct members said it.  NODE_SEEN_TRACK
+ * endpoints are tracked, each with up to NODE_SEEN_WHO reporters, and a
+ * member's newer word replaces its older. */
+#define NODE_SEEN_AGREE		2
+#define NODE_SEEN_TRACK		8
+#define NODE_SEEN_WHO		4
+/* Our own record goes out at most once per NODE_PUBLISH_GAP_MS (a change
+ * sooner waits); a member's record with a new seq accepted within
+ * NODE_RECORD_GAP_MS of its previous one is refused (drop_record_rate).
+ * The gap between the two leaves room for paths of different delays. */
+#define NODE_PUBLISH_GAP_MS	1500
+#define NODE_RECORD_GAP_MS	1000
+/* Answers to one peer's DIGEST and WANT (one token per message and per
+ * record sent): a bucket of recset_count + NODE_AE_SLACK tokens, refilled
+ * that many per NODE_AE_MS.  So at most about one record set per
+ * anti-entropy period goes to any one peer, whatever it asks. */
+#define NODE_AE_SLACK		64
+/* Handshake initiations to candidate endpoints taken from records (not
+ * seeds, not where a peer spoke from): per IP address, whatever the port
+ * and the peer, a bucket of NODE_PROBE_ADDR_BURST refilled at
+ * NODE_PROBE_ADDR_RATE a second, in a table of NODE_PROBE_ADDR_SLOTS
+ * (4-way, keyed hash; least recently used replaced). */
+#define NODE_PROBE_ADDR_BURST	4
+#define NODE_PROBE_ADDR_RATE	2
+#define NODE_PROBE_ADDR_SLOTS	256
+/* A session's endpoint moves on a transport packet from elsewhere only
+ * once a PROBE sent there is answered from there; one such probe per
+ * peer per NODE_CAND_GAP_MS. */
+#define NODE_CAND_GAP_MS	250
+#define NODE_CAND_WAIT_MS	5000	/* an answer later than this is late */
 #define NODE_JOINERS_MAX	64	/* join sessions at once; then the
 					 * oldest goes for a new one */
 /* JOIN_REQ limits (join.c): answered at most this often per joiner
@@ -169,6 +200,14 @@ struct node_counters {
 	uint64_t hops_relayed;		/* HOP messages passed on for others */
 	uint64_t drop_hop;		/* HOP refused: ttl, member, no path */
 	uint64_t links_published, drop_links;
+	/* what one member may say (issue 12) */
+	uint64_t records_sent;		/* RECORD messages, for any reason */
+	uint64_t drop_seen;		/* SEEN not a unicast endpoint */
+	uint64_t drop_record_rate;	/* a member's next seq under 1 s */
+	uint64_t drop_ae_rate;		/* DIGEST/WANT over the peer's budget */
+	uint64_t probe_capped;		/* initiations not sent: per address */
+	uint64_t ep_probes;		/* PROBEs to a peer's new address */
+	uint64_t ep_moves;		/* a session endpoint moved (answered) */
 };
 
 /* What `meshctl members` shows of one member. */

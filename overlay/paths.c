@@ -60,7 +60,11 @@ try_connect(struct node *n, struct peer *p)
 	/* Where it last spoke from stays while it keeps speaking there
 	 * (not through a relay: that says nothing of its own path). */
 	if (!(p->ep_observed && path_direct(n, p))) {
+		const struct mesh_record *r = recset_by_key(n->rs, p->pk);
+		size_t nrec = r != NULL ? r->n_ep : 0;
+
 		p->nprobe = 0;
+		p->probe_capped = 0;
 		for (size_t k = 0; p->nprobe < NODE_PROBE_MAX &&
 		    candidate(n, p, k, &ep); k++) {
 			bool dup = false;
@@ -68,8 +72,13 @@ try_connect(struct node *n, struct peer *p)
 				continue;	/* a family we cannot send to */
 			for (size_t i = 0; i < p->nprobe; i++)
 				dup |= memcmp(&p->probe[i], &ep, sizeof(ep)) == 0;
-			if (!dup)
-				p->probe[p->nprobe++] = ep;
+			if (dup)
+				continue;
+			/* What a record says is the member's word: capped
+			 * per address (node.c); seeds are the operator's. */
+			if (k < nrec)
+				p->probe_capped |= (uint16_t)(1u << p->nprobe);
+			p->probe[p->nprobe++] = ep;
 		}
 		if (p->nprobe > 0) {
 			p->ep = p->probe[0];
@@ -151,6 +160,7 @@ paths_maint(struct node *n)
 		if (expendable(n, p)) {
 			n->c.joiners_ended += p->joiner;
 			links_forget(n, p->pk);
+			gossip_forget_reporter(n, p->pk);
 			peer_drop(n, p);
 			i--;
 			continue;

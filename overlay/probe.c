@@ -118,6 +118,8 @@ probe_on_msg(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 		send_probe(n, p, MSG_PROBE_ACK, nonce);
 		return;
 	}
+	if (node_cand_answer(n, p, nonce))
+		return;		/* our probe of its new address */
 	if (p->probe_at == 0 || nonce != p->probe_nonce)
 		return;		/* late, or not ours */
 	rtt = (n->now - p->probe_at) * 1000;

@@ -9,19 +9,58 @@
 
 static const uint8_t zero16[16];
 
-/* An endpoint is a family we know, a non-zero port, and an address that
- * is not unspecified (0.0.0.0, ::) with IPv4's unused bytes zero. */
+/* An IPv4 address (4 bytes) a packet can be sent to: not 0.0.0.0/8
+ * ("this network"), not multicast 224/4, not 240/4 (reserved, with the
+ * limited broadcast 255.255.255.255).  Loopback is a unicast address and
+ * the caller decides (record_ep_loopback). */
 static bool
-ep_ok(const struct mesh_endpoint *e)
+v4_unicast(const uint8_t *a)
 {
+	return a[0] != 0 && a[0] < 224;
+}
+
+bool
+record_ep_loopback(const struct mesh_endpoint *e)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (e->family == MESH_EP_IPV4)
+		return e->addr[0] == 127;
+	if (e->family != MESH_EP_IPV6)
+		return false;
+	if (memcmp(e->addr, mapped, 12) == 0)
+		return e->addr[12] == 127;
+	return memcmp(e->addr, zero16, 15) == 0 && e->addr[15] == 1;
+}
+
+/* An endpoint is a family we know, a non-zero port, and a unicast address
+ * a packet can go to without a scope: IPv4 as v4_unicast with its unused
+ * bytes zero; IPv6 not ::, not multicast ff00::/8, not link-local
+ * fe80::/10, and an IPv4-mapped one (::ffff:a.b.c.d) as its IPv4 address.
+ * Anything else in a record would aim every member's handshakes at no one
+ * or at everyone on a segment. */
+bool
+record_ep_ok(const struct mesh_endpoint *e)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
 	if (e->port == 0)
 		return false;
 	if (e->family == MESH_EP_IPV4)
 		return memcmp(e->addr + 4, zero16, 12) == 0 &&
-		    memcmp(e->addr, zero16, 4) != 0;
-	if (e->family == MESH_EP_IPV6)
-		return memcmp(e->addr, zero16, 16) != 0;
-	return false;
+		    v4_unicast(e->addr);
+	if (e->family != MESH_EP_IPV6)
+		return false;
+	if (memcmp(e->addr, mapped, 12) == 0)
+		return v4_unicast(e->addr + 12);
+	return memcmp(e->addr, zero16, 16) != 0 && e->addr[0] != 0xff &&
+	    !(e->addr[0] == 0xfe && (e->addr[1] & 0xc0) == 0x80);
+}
+
+static bool
+ep_ok(const struct mesh_endpoint *e)
+{
+	return record_ep_ok(e);
 }
 
 void

@@ -6,6 +6,7 @@
 #ifndef MESH_RECORD_H_OVERLAY
 #define MESH_RECORD_H_OVERLAY
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,14 @@ struct mesh_record {
 	struct mesh_endpoint ep[MESH_EP_MAX];
 	uint8_t sig[MESH_SIG_LEN];
 };
+
+/* May e go in a record?  A known family, port != 0, and a unicast
+ * address that needs no scope: not 0.0.0.0/8, 224/4 and up (multicast,
+ * reserved, 255.255.255.255), ::, ff00::/8, fe80::/10, nor an IPv4-mapped
+ * address of the IPv4 kinds refused.  Loopback may (a mesh on one host);
+ * record_ep_loopback says whether e is 127/8, ::ffff:127/104 or ::1. */
+bool record_ep_ok(const struct mesh_endpoint *e);
+bool record_ep_loopback(const struct mesh_endpoint *e);
 
 /* Fill r for this node: its certificate, the overlay address derived from
  * the certificate's network and key, the endpoints, seq and expiry, and

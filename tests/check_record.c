@@ -285,6 +285,41 @@ START_TEST(bad_endpoints)
 	ep[0].addr[15] = 1;		/* ::1 */
 	ck_assert_int_eq(record_make(&r, &c, ca.pk, n.sk, ep, 1, 1, NOW + 1),
 	    VR_OK);
+	/* Not unicast, or needing a scope (issue 12): ff02::1, fe80::1,
+	 * ::ffff:0.0.0.0, ::ffff:224.0.0.1, 224.0.0.1, 255.255.255.255,
+	 * 0.1.2.3. */
+	memset(ep[0].addr, 0, 16);
+	ep[0].addr[0] = 0xff;
+	ep[0].addr[1] = 0x02;
+	ep[0].addr[15] = 1;
+	ck_assert_int_eq(record_make(&r, &c, ca.pk, n.sk, ep, 1, 1, NOW + 1),
+	    VR_ENDPOINT);
+	ep[0].addr[0] = 0xfe;
+	ep[0].addr[1] = 0x80;
+	ck_assert_int_eq(record_make(&r, &c, ca.pk, n.sk, ep, 1, 1, NOW + 1),
+	    VR_ENDPOINT);
+	memset(ep[0].addr, 0, 16);
+	ep[0].addr[10] = ep[0].addr[11] = 0xff;
+	ck_assert_int_eq(record_make(&r, &c, ca.pk, n.sk, ep, 1, 1, NOW + 1),
+	    VR_ENDPOINT);
+	ep[0].addr[12] = 224;
+	ck_assert_int_eq(record_make(&r, &c, ca.pk, n.sk, ep, 1, 1, NOW + 1),
+	    VR_ENDPOINT);
+	ep[0].addr[12] = 198;		/* ::ffff:198.0.0.0 is fine */
+	ck_assert_int_eq(record_make(&r, &c, ca.pk, n.sk, ep, 1, 1, NOW + 1),
+	    VR_OK);
+	ep[0].family = MESH_EP_IPV4;
+	memset(ep[0].addr, 0, 16);
+	ep[0].addr[0] = 224;
+	ck_assert_int_eq(record_make(&r, &c, ca.pk, n.sk, ep, 1, 1, NOW + 1),
+	    VR_ENDPOINT);
+	memset(ep[0].addr, 255, 4);
+	ck_assert_int_eq(record_make(&r, &c, ca.pk, n.sk, ep, 1, 1, NOW + 1),
+	    VR_ENDPOINT);
+	memset(ep[0].addr, 0, 4);
+	ep[0].addr[1] = 1;
+	ck_assert_int_eq(record_make(&r, &c, ca.pk, n.sk, ep, 1, 1, NOW + 1),
+	    VR_ENDPOINT);
 	/* No endpoints at all is fine: a node behind NAT may know none. */
 	ck_assert_int_eq(record_make(&r, &c, ca.pk, n.sk, NULL, 0, 1, NOW + 1),
 	    VR_OK);

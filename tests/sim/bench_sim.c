@@ -10,6 +10,9 @@
  *   new        a new node starts (seeded with node 0, as after its join):
  *              until every node holds its record;
  *   dead       a node crashes: until every other node has it dead;
+ *   change     one member republishes its record (an address added):
+ *              RECORD messages sent mesh-wide in the 5 s after, for
+ *              any reason (push, anti-entropy answers) -- O(N) wanted;
  * and the wall time of the whole run for that N.  Prints one markdown
  * table row per N.  Not a test: nothing is asserted, and it is the one
  * place in tests/sim that reads a real clock (for the wall time column).
@@ -60,6 +63,17 @@ traffic(struct sim *sim, uint64_t *pkts, uint64_t *bytes)
 	}
 }
 
+static uint64_t
+records_sent(struct sim *sim)
+{
+	uint64_t k = 0;
+
+	for (int i = 0; i < (int)sim_count(sim); i++)
+		if (sim_node(sim, i) != NULL)
+			k += node_counters(sim_node(sim, i))->records_sent;
+	return k;
+}
+
 static const char *
 ms(uint64_t t, char *buf, size_t len)
 {
@@ -75,7 +89,7 @@ run(size_t n)
 {
 	struct sim *sim = sim_new(1, n + 1, SIM_DEAD_MS);
 	double w0 = wall_s();
-	uint64_t t0, t_conv, t_new, t_dead, p0, b0, p1, b1;
+	uint64_t t0, t_conv, t_new, t_dead, p0, b0, p1, b1, r0, r1;
 	int k, victim = (int)n / 2;
 	char a[32], b[32], c[32];
 
@@ -100,6 +114,11 @@ run(size_t n)
 		t_new -= t0;
 
 	sim_run_for(sim, 5000);
+	r0 = records_sent(sim);
+	net_host_add_addr(sim_net(sim), sim_host(sim, 1), NET_IP(10, 222, 0, 1));
+	sim_run_for(sim, 5000);
+	r1 = records_sent(sim);
+
 	sim_stop(sim, victim, false);
 	t0 = sim_now(sim);
 	t_dead = sim_run_until_pred(sim, all_see_dead, &victim, 1,
@@ -107,9 +126,9 @@ run(size_t n)
 	if (t_dead != UINT64_MAX)
 		t_dead -= t0;
 
-	printf("| %zu | %s | %s | %s | %.1f | %.0f | %.1f s |\n", n,
+	printf("| %zu | %s | %s | %s | %llu | %.1f | %.0f | %.1f s |\n", n,
 	    ms(t_conv, a, sizeof(a)), ms(t_new, b, sizeof(b)),
-	    ms(t_dead, c, sizeof(c)),
+	    ms(t_dead, c, sizeof(c)), (unsigned long long)(r1 - r0),
 	    (double)(p1 - p0) / (double)n / (REST_MS / 1000.0),
 	    (double)(b1 - b0) / (double)n / (REST_MS / 1000.0),
 	    wall_s() - w0);
@@ -123,8 +142,9 @@ main(int argc, char **argv)
 	static const size_t dflt[] = { 10, 100, 300 };
 
 	printf("| N | converge | new record on all | death seen by all "
-	    "| datagrams/node/s at rest | bytes/node/s at rest | wall |\n"
-	    "|---|---|---|---|---|---|---|\n");
+	    "| RECORDs per change | datagrams/node/s at rest "
+	    "| bytes/node/s at rest | wall |\n"
+	    "|---|---|---|---|---|---|---|---|\n");
 	if (argc < 2)
 		for (size_t i = 0; i < sizeof(dflt) / sizeof(dflt[0]); i++)
 			run(dflt[i]);

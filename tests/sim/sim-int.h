@@ -52,10 +52,15 @@ struct sim {
 	size_t n_inv;
 	int n_nat;
 	int nat_hosts[SIM_NATS_MAX];
+	uint32_t watch_ip;		/* sim_watch; 0: none */
+	sim_tap_fn tap;
+	void *tap_arg;
 };
 
 /* sim.c: node i, aborting when there is none. */
 struct sim_node *sim_at(const struct sim *sim, int i);
+/* sim.c: tick node i in this ms, as after a datagram. */
+void sim_kick(struct sim *sim, int i);
 
 /* sim_join.c */
 struct sim_joiner;

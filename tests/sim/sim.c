@@ -61,6 +61,8 @@ cb_send(void *ctx, const struct mesh_endpoint *to, const uint8_t *pkt,
 	net_host_addrs(net, sn->host, &ip, 1);
 	from = (struct net_addr){ ip, SIM_PORT };
 	dst = (struct net_addr){ ip_of(to), to->port };
+	if (sn->sim->watch_ip != 0 && dst.ip == sn->sim->watch_ip)
+		sn->obs.sent_watch++;
 	net_send(net, sn->host, &from, &dst, pkt, len);
 }
 
@@ -260,11 +262,47 @@ on_recv(void *ctx, int host, const struct net_addr *to,
 	}
 	if (sn->n == NULL)
 		return;
+	if (sn->sim->tap != NULL &&
+	    sn->sim->tap(sn->sim, sn->idx, from, pkt, len, sn->sim->tap_arg))
+		return;
 	ep_of(&ep, from->ip, from->port);
 	node_recv(sn->n, now, pkt, len, &ep);
 	/* Tick once after every datagram of this ms, as meshd ticks once
 	 * per wake-up after a batch: node_tick walks every peer. */
 	schedule(sn, now);
+}
+
+void
+sim_kick(struct sim *sim, int i)
+{
+	schedule(sim_at(sim, i), net_now(sim->net));
+}
+
+void
+sim_watch(struct sim *sim, uint32_t ip)
+{
+	sim->watch_ip = ip;
+}
+
+void
+sim_set_tap(struct sim *sim, sim_tap_fn fn, void *arg)
+{
+	sim->tap = fn;
+	sim->tap_arg = arg;
+}
+
+void
+sim_deliver_as(struct sim *sim, int i, uint32_t ip, uint16_t port,
+    const uint8_t *pkt, size_t len)
+{
+	struct sim_node *sn = sim_at(sim, i);
+	struct mesh_endpoint ep;
+
+	if (sn->n == NULL)
+		return;
+	ep_of(&ep, ip, port);
+	node_recv(sn->n, net_now(sim->net), pkt, len, &ep);
+	sim_kick(sim, i);
 }
 
 /* --- the simulator ------------------------------------------------------ */

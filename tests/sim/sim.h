@@ -67,6 +67,7 @@ struct sim_obs {
 	uint64_t tun_last_at;		/* ms of the last packet */
 	uint8_t tun_last_src[16];	/* its source address */
 	uint32_t tun_last_seq;		/* sim_send_ip's sequence in it */
+	uint64_t sent_watch;		/* datagrams to sim_watch's address */
 };
 
 struct sim;
@@ -131,6 +132,17 @@ void sim_send_ip_to(struct sim *sim, int i, const uint8_t dst[static 16],
     size_t len, uint32_t seq);
 /* The same to node j's address. */
 void sim_send_ip(struct sim *sim, int i, int j, size_t len, uint32_t seq);
+
+/* Count, in every node's sent_watch, datagrams it sends to ip. */
+void sim_watch(struct sim *sim, uint32_t ip);
+/* Called with every datagram before it reaches a node's engine: true
+ * drops it.  NULL: none.  (Hostile scenarios: tests/sim/sim-hostile.h.) */
+typedef bool (*sim_tap_fn)(struct sim *sim, int i, const struct net_addr *from,
+    const uint8_t *pkt, size_t len, void *arg);
+void sim_set_tap(struct sim *sim, sim_tap_fn fn, void *arg);
+/* Hand node i's engine a datagram as if from ip:port (a forged source). */
+void sim_deliver_as(struct sim *sim, int i, uint32_t ip, uint16_t port,
+    const uint8_t *pkt, size_t len);
 
 /* Every node's records, peers and counters, and the network's. */
 void sim_dump(struct sim *sim, FILE *f);

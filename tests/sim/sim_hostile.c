@@ -1,0 +1,43 @@
+/*
+ * A hostile member's mouth (sim-hostile.h): plaintext straight into a
+ * node's session, and records signed with its key saying anything.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "overlay/node-int.h"
+#include "sim-hostile.h"
+#include "sim-int.h"
+
+int
+sim_inject(struct sim *sim, int i, int j, const uint8_t *msg, size_t len)
+{
+	struct node *n = sim_node(sim, i);
+	struct peer *p;
+	int rc;
+
+	if (n == NULL || (p = peer_find(n, sim_pk(sim, j))) == NULL)
+		return -ENOENT;
+	n->now = sim_now(sim);
+	rc = node_send_msg(n, p, msg, len);
+	sim_kick(sim, i);
+	return rc;
+}
+
+size_t
+sim_record_msg(struct sim *sim, int i, const struct mesh_endpoint *ep,
+    size_t k, uint64_t seq, uint8_t *out)
+{
+	struct sim_node *sn = sim_at(sim, i);
+	struct mesh_record r;
+
+	if (record_make(&r, &sn->cert, sim->ca_pk, sn->sk, ep, k, seq,
+	    SIM_EPOCH + sim_now(sim) / 1000 + 3600) != VR_OK)
+		abort();
+	out[0] = MSG_RECORD;
+	record_encode(&r, out + 1);
+	return 1 + RECORD_WIRE_LEN;
+}
