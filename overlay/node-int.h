@@ -62,6 +62,7 @@ struct peer {
 	uint64_t ae_at;			/* ms of the last refill; 0: never */
 	/* renew.c */
 	uint64_t renew_asked;		/* ms we last asked it; 0: never */
+	uint64_t renew_wait;		/* ms: after an EALREADY (clock skew) */
 	bool issuer;			/* it renewed ours once */
 	uint64_t renew_issued;		/* ms we last issued it one; 0: never */
 	struct mesh_cert renewed;	/* what we issued then */

@@ -233,6 +233,7 @@ renew_on_ok(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 		return;
 	}
 	p->issuer = true;
+	p->renew_wait = 0;
 	install(n, &c);
 }
 
@@ -245,7 +246,18 @@ renew_on_err(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 		n->c.drop_badmsg++;
 		return;
 	}
-	/* Not from this one: the next member may be asked at once. */
-	p->issuer = false;
-	n->renew_next = n->now;
+	n->renew_next = n->now;	/* the next member may be asked at once */
+	if (err == -EALREADY) {
+		/* An issuer whose clock says we are not due yet: the two
+		 * clocks differ (or only ours moved so far).  Ask it again
+		 * soon, waiting twice as long each time, up to the usual
+		 * hour: skew costs it a refusal, never the CA key. */
+		uint64_t retry = NODE_RENEW_RETRY * 1000ULL;
+		p->issuer = true;
+		p->renew_wait = p->renew_wait == 0 ? NODE_RENEW_GAP_MS :
+		    p->renew_wait * 2 > retry ? retry : p->renew_wait * 2;
+		p->renew_asked = n->now - (retry - p->renew_wait);
+		return;
+	}
+	p->issuer = false;	/* not from this one */
 }

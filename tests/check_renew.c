@@ -35,6 +35,7 @@ struct eng {
 	struct node *n;
 	int renewed;			/* NODE_EV_CERT_RENEWED seen */
 	int issued;			/* NODE_EV_CERT_ISSUED with err 0 */
+	int64_t skew;			/* s its wall clock is off by */
 };
 
 struct raw {
@@ -94,8 +95,9 @@ e_send(void *ctx, const struct mesh_endpoint *to, const uint8_t *pkt,
 static void
 e_wallclock(void *ctx, uint64_t *sec, uint32_t *nsec)
 {
-	(void)ctx;
-	*sec = wall();
+	const struct eng *e = ctx;
+
+	*sec = wall() + (uint64_t)(e != NULL ? e->skew : 0);
 	*nsec = (uint32_t)(NOW % 1000) * 1000000;
 }
 
@@ -175,7 +177,8 @@ r_recv(void *ctx, struct session *s, const uint8_t *data, size_t len)
 static void
 r_wallclock(void *ctx, uint64_t *sec, uint32_t *nsec)
 {
-	e_wallclock(ctx, sec, nsec);
+	(void)ctx;
+	e_wallclock(NULL, sec, nsec);
 }
 
 static void
@@ -427,6 +430,27 @@ START_TEST(test_member_renewed)
 }
 END_TEST
 
+/* B's clock runs ahead: it is due by its clock, not by the issuer's, and
+ * is refused (EALREADY).  Once the two agree it must not wait the hour
+ * it waits after a plain refusal: renewed within seconds. */
+START_TEST(test_clock_skew)
+{
+	WALL = T0 + 10 * DAY;		/* A: two thirds of B's left */
+	B.skew = 12 * DAY;		/* B: day 22, due */
+	pair();
+	run(5000);
+	ck_assert_int_eq(B.renewed, 0);
+	ck_assert_uint_ge(node_counters(A.n)->renew_refused, 1);
+	ck_assert_uint_ge(node_counters(B.n)->renew_asked, 1);
+	/* The clocks agree again: day 22 for both. */
+	WALL = T0 + 22 * DAY;
+	B.skew = 0;
+	run(30000);
+	ck_assert_int_eq(B.renewed, 1);
+	ck_assert_uint_gt(node_cert(B.n)->not_after, B.cert.not_after);
+}
+END_TEST
+
 START_TEST(test_not_due)
 {
 	WALL = T0 + 10 * DAY;		/* two thirds left */
@@ -595,6 +619,7 @@ renew_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_due);
 	tcase_add_test(tc, test_member_renewed);
+	tcase_add_test(tc, test_clock_skew);
 	tcase_add_test(tc, test_not_due);
 	tcase_add_test(tc, test_bounded);
 	tcase_add_test(tc, test_revoked_member);
