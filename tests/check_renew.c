@@ -435,10 +435,12 @@ END_TEST
  * it waits after a plain refusal: renewed within seconds. */
 START_TEST(test_clock_skew)
 {
-	WALL = T0 + 10 * DAY;		/* A: two thirds of B's left */
-	B.skew = 12 * DAY;		/* B: day 22, due */
+	WALL = T0 + 10 * DAY;		/* two thirds of B's left */
 	pair();
-	run(5000);
+	run(3000);			/* the session up, nobody due */
+	ck_assert_uint_eq(node_counters(B.n)->renew_asked, 0);
+	B.skew = 12 * DAY;		/* B: day 22, due; A: day 10 */
+	run(3000);
 	ck_assert_int_eq(B.renewed, 0);
 	ck_assert_uint_ge(node_counters(A.n)->renew_refused, 1);
 	ck_assert_uint_ge(node_counters(B.n)->renew_asked, 1);
