@@ -196,9 +196,16 @@ if command -v faketime > /dev/null; then
 	done
 	MESHD_REAL=$MESHD
 	MESHD="$tmp/meshd-later"
+	ftlib=
+	for d in /usr/lib/*/faketime /usr/lib64/faketime /usr/lib/faketime; do
+		[ -f "$d/libfaketime.so.1" ] && { ftlib=$d/libfaketime.so.1; break; }
+	done
+	# libfaketime preloaded into meshd itself (the faketime program would
+	# run it as a child, and a SIGTERM to the recorded pid would miss it).
 	cat > "$MESHD" <<WRAP
 #!/bin/sh
-DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0 exec faketime -f +2h "$MESHD_REAL" "\$@"
+DONT_FAKE_MONOTONIC=1 FAKETIME=+2h LD_PRELOAD=\${LD_PRELOAD:+\$LD_PRELOAD:}$ftlib \
+ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0 exec "$MESHD_REAL" "\$@"
 WRAP
 	chmod +x "$MESHD"
 	start_node 1

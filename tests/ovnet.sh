@@ -28,8 +28,16 @@ ovnet_cleanup() {
 	for f in "$tmp"/*.pid; do
 		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
 	done
+	# Whatever else still runs in a node (a wrapper's child, a server a
+	# test started) goes too: nothing of ours outlives the test.
+	for i in $(seq 1 "$OVNET_NODES"); do
+		ip netns pids "$OVNET_NS$i" 2>/dev/null | xargs -r kill 2>/dev/null
+	done
 	sleep 0.2
-	for i in $(seq 1 "$OVNET_NODES"); do ip netns del "$OVNET_NS$i" 2>/dev/null; done
+	for i in $(seq 1 "$OVNET_NODES"); do
+		ip netns pids "$OVNET_NS$i" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$OVNET_NS$i" 2>/dev/null
+	done
 	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
 trap ovnet_cleanup EXIT
