@@ -91,6 +91,7 @@ command -v tincd >/dev/null 2>&1 || note_skip tinc "tincd not installed (Debian:
 command -v yggdrasil >/dev/null 2>&1 || note_skip yggdrasil "yggdrasil not installed (Debian: yggdrasil)"
 command -v nebula-cert >/dev/null 2>&1 || note_skip nebula "nebula not installed (Debian: nebula)"
 
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 netns_init
 NETNS_QUIET=1
 R=$NETNS_DIR/results		# one line per measurement
@@ -315,19 +316,24 @@ profile_meshd() {
 	node_exec "$A" iperf3 -c "$DST" -t "$SECS" -J > "$NETNS_DIR/iperf.perf.json" 2>&1 &
 	_cli=$!
 	sleep 1
+	_perfs=
 	for _e in a:"$PA" b:"$PB"; do
 		perf record -g -p "${_e#*:}" -o "$NETNS_DIR/perf.${_e%%:*}.data" -- sleep $((SECS - 2)) \
 			> /dev/null 2>> "$NETNS_DIR/perf.err" &
+		_perfs="$_perfs $!"
 	done
-	wait "$_cli"; wait
+	# Not a bare `wait`: meshd's own jobs would hold it for ever.
+	wait "$_cli"
+	for _q in $_perfs; do wait "$_q"; done
 	kill "$_srv" 2>/dev/null
 	for _e in a b; do
-		echo "== meshd on bench-$_e ($([ $_e = a ] && echo sender || echo receiver)), perf record -g, self time by symbol"
-		perf report -i "$NETNS_DIR/perf.$_e.data" --no-children --stdio --sort sym \
-			--percent-limit 1.5 -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25
-		echo "== by shared object"
-		perf report -i "$NETNS_DIR/perf.$_e.data" --no-children --stdio --sort dso \
-			-g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -8
+		echo "== meshd on bench-$_e ($([ $_e = a ] && echo sender || echo receiver)): self time by object and symbol (>= 1%)"
+		perf report -i "$NETNS_DIR/perf.$_e.data" --no-children --stdio --sort dso,sym \
+			--percent-limit 1 -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25
+		echo "== time under each system call and meshd function (children, >= 3%)"
+		perf report -i "$NETNS_DIR/perf.$_e.data" --children --stdio --sort sym \
+			--percent-limit 3 -g none 2>/dev/null | grep -v '^#' | grep -v '^$' |
+			grep -E '__x64_sys|\[\.\] [a-z_]*(send|recv|read|write|tun|udp|node|kick|records|aead|chacha|poly|seal|open|deliver|on_)' | head -25
 	done > "$NETNS_DIR/perf.txt"
 	meshd_down
 }
@@ -354,7 +360,7 @@ while [ "$r" -le "$ROUNDS" ]; do
 	done
 	r=$((r + 1))
 done
-[ -z "$PROFILE" ] || ! has "$SYS_ORDER" meshd || profile_meshd
+case " $SYS_ORDER " in *" meshd "*) [ -z "$PROFILE" ] || profile_meshd ;; esac
 
 # --- the relay failover gap ------------------------------------------------------------------
 F=$NETNS_DIR/failover
@@ -517,6 +523,7 @@ if [ "$FRUNS" -gt 0 ]; then
 fi
 
 # --- the table ---------------------------------------------------------------------------------
+echo "load average (1, 5, 15 min) at start: $LOAD0, at end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 python3 - "$R" "$F" "$ROUNDS" "$SECS" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
