@@ -48,6 +48,7 @@ struct overlay {
 	bool cert_unsaved, cert_save_failed;	/* node.cert behind the engine */
 	struct log_rl join_warn;	/* "invite ... refused": strangers' doing */
 	uint64_t tun_errors;
+	uint64_t ticked;		/* ms of the last node_tick */
 	/* members whose first record came in since the last export */
 	char (*fresh)[MESH_LABEL_MAX + 1];
 	size_t nfresh;

@@ -42,7 +42,7 @@
 #include "invites.h"
 #include "state.h"
 
-#define RX_BATCHES 2	/* batches of datagrams per wake-up: the loop stays fair */
+#define RX_BATCHES 8	/* batches of datagrams per wake-up: the loop stays fair */
 #define TUN_BURST 64	/* packets from the TUN per wake-up */
 
 static uint64_t
@@ -389,10 +389,24 @@ kick(struct overlay *ov)
 {
 	uint64_t now = overlay_now(), next = node_tick(ov->node, now), ms;
 
+	ov->ticked = now;
 	records_sync(ov, false);
 	ms = next == UINT64_MAX ? 60000 : next > now ? next - now : 0;
 	ev_timer_start(ov->a->loop, &ov->tick, ms > 60000 ? 60000 : ms,
 	    on_tick, ov);
+}
+
+/* After packets: the engine's timers at most once a millisecond (a tick
+ * walks every peer: no work per packet batch that grows with the mesh).
+ * Within the same millisecond, the tick timer is brought to 1 ms at most,
+ * in case the packets brought a deadline forward. */
+static void
+kick_after_packets(struct overlay *ov)
+{
+	if (overlay_now() != ov->ticked)
+		kick(ov);
+	else
+		ev_timer_start(ov->a->loop, &ov->tick, 1, on_tick, ov);
 }
 
 static void
@@ -413,7 +427,7 @@ on_readable(struct ev_loop *loop, int fd, int events, void *data)
 	(void)fd;
 	(void)events;
 	udp_recv(&ov->udp, RX_BATCHES, deliver, ov);
-	kick(ov);
+	kick_after_packets(ov);
 }
 
 /* Packets from the TUN, a bounded number per wake-up. */
@@ -431,7 +445,7 @@ on_tun(struct ev_loop *loop, int fd, int events, void *data)
 			break;
 		node_send_ip(ov->node, overlay_now(), buf, (size_t)n);
 	}
-	kick(ov);
+	kick_after_packets(ov);
 }
 
 static void

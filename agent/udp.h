@@ -14,6 +14,7 @@
 #include "overlay/record.h"
 
 #define UDP_BATCH 32
+#define UDP_SOCKBUF (4 << 20)	/* asked for; the kernel may give less */
 
 struct udp {
 	int fd, family;
