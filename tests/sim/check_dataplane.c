@@ -28,21 +28,14 @@ teardown(void)
 static void
 mesh(uint64_t seed, size_t n)
 {
-	S = sim_new(seed, 64, DEAD);
-	sim_add(S, -1, true);
-	sim_start(S, 0);
-	sim_add_many(S, n - 1, -1, 0);
+	S = sim_mesh(seed, 64, n, DEAD);
 }
 
 static void
 converge(uint64_t within_ms)
 {
-	uint64_t t = sim_run_until_pred(S, sim_converged, NULL, 50,
-	    sim_now(S) + within_ms);
-
-	if (t == UINT64_MAX)
-		sim_dump(S, stderr);
-	ck_assert_msg(t != UINT64_MAX, "no convergence");
+	ck_assert_msg(sim_converge(S, within_ms) != UINT64_MAX,
+	    "no convergence");
 }
 
 /* No packet between the hosts of nodes a and b, either way. */

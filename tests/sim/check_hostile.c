@@ -29,14 +29,8 @@ teardown(void)
 static void
 mesh(uint64_t seed, size_t n)
 {
-	uint64_t t;
-
-	S = sim_new(seed, 64, DEAD);
-	sim_add(S, -1, true);
-	sim_start(S, 0);
-	sim_add_many(S, n - 1, -1, 0);
-	t = sim_run_until_pred(S, sim_converged, NULL, 50, sim_now(S) + 15000);
-	ck_assert_uint_ne(t, UINT64_MAX);
+	S = sim_mesh(seed, 64, n, DEAD);
+	ck_assert_uint_ne(sim_converge(S, 15000), UINT64_MAX);
 	sim_run_for(S, 3000);		/* past every startup republish */
 }
 

@@ -33,24 +33,17 @@ teardown(void)
 static void
 mesh(uint64_t seed, size_t n)
 {
-	S = sim_new(seed, 128, DEAD);
-	sim_add(S, -1, true);
-	sim_start(S, 0);
-	sim_add_many(S, n - 1, -1, 0);
+	S = sim_mesh(seed, 128, n, DEAD);
 }
 
 static uint64_t
 converge(uint64_t within_ms)
 {
-	uint64_t t0 = sim_now(S);
-	uint64_t t = sim_run_until_pred(S, sim_converged, NULL, 50,
-	    t0 + within_ms);
+	uint64_t t = sim_converge(S, within_ms);
 
-	if (t == UINT64_MAX)
-		sim_dump(S, stderr);
 	ck_assert_msg(t != UINT64_MAX, "no convergence within %llu ms",
 	    (unsigned long long)within_ms);
-	return t - t0;
+	return t;
 }
 
 static bool

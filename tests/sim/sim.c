@@ -550,3 +550,29 @@ sim_run_until_pred(struct sim *sim, bool (*pred)(struct sim *, void *),
 		    limit : net_now(sim->net) + step_ms);
 	}
 }
+
+struct sim *
+sim_mesh(uint64_t seed, size_t max, size_t n, uint64_t dead_ms)
+{
+	struct sim *sim = sim_new(seed, max, dead_ms);
+
+	sim_add(sim, -1, true);
+	sim_start(sim, 0);
+	if (n > 1)
+		sim_add_many(sim, n - 1, -1, 0);
+	return sim;
+}
+
+uint64_t
+sim_converge(struct sim *sim, uint64_t within_ms)
+{
+	uint64_t t0 = sim_now(sim);
+	uint64_t t = sim_run_until_pred(sim, sim_converged, NULL, 50,
+	    t0 + within_ms);
+
+	if (t == UINT64_MAX) {
+		sim_dump(sim, stderr);
+		return UINT64_MAX;
+	}
+	return t - t0;
+}

@@ -124,6 +124,13 @@ bool sim_converged(struct sim *sim, void *unused);
 /* Every running node holds the record of j. */
 bool sim_all_have(struct sim *sim, void *j);
 
+/* The usual start of a scenario: a simulator for at most max nodes and n
+ * public nodes, node 0 the CA holder, every other seeded with node 0. */
+struct sim *sim_mesh(uint64_t seed, size_t max, size_t n, uint64_t dead_ms);
+/* Run until sim_converged, at most within_ms: how long it took, or
+ * UINT64_MAX after a dump of every node to stderr. */
+uint64_t sim_converge(struct sim *sim, uint64_t within_ms);
+
 /* The data plane.  Node i's overlay address. */
 void sim_addr(const struct sim *sim, int i, uint8_t addr[static 16]);
 /* Hand node i's engine, as if read from its TUN, an IPv6/UDP packet of
