@@ -193,16 +193,6 @@ overlay_counters_json(struct overlay *ov)
 		{ "initiations_processed", st->initiations_processed },
 		{ "dh_ops", st->dh_ops },
 		{ "under_load", st->under_load },
-		{ "ip_out", c->ip_out },
-		{ "ip_in", c->ip_in },
-		{ "ip_unreach", c->ip_unreach },
-		{ "drop_ip_bad", c->drop_ip_bad },
-		{ "drop_ip_src", c->drop_ip_src },
-		{ "drop_ip_nopath", c->drop_ip_nopath },
-		{ "hops_relayed", c->hops_relayed },
-		{ "drop_hop", c->drop_hop },
-		{ "links_published", c->links_published },
-		{ "drop_links", c->drop_links },
 	};
 
 	for (int v = 1; v < VR_MAX; v++)
