@@ -281,6 +281,18 @@ key_is(const char *k, size_t kl, const char *want)
 	return strlen(want) == kl && memcmp(k, want, kl) == 0;
 }
 
+/* Letters, digits, '_', '-', '.': a user or an interface name. */
+static bool
+name_chars(const char *v, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+		    (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '-' ||
+		    v[i] == '.'))
+			return false;
+	return true;
+}
+
 int
 conf_line(struct conf_parser *p, const char *text, size_t len)
 {
@@ -357,13 +369,9 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 		if (vl > CONF_USER_MAX || v[0] == '-')
 			return fail(p, "user must be a user name of at most %d "
 			    "characters", CONF_USER_MAX);
-		for (size_t i = 0; i < vl; i++)
-			if (!((v[i] >= 'a' && v[i] <= 'z') ||
-			    (v[i] >= 'A' && v[i] <= 'Z') ||
-			    (v[i] >= '0' && v[i] <= '9') ||
-			    v[i] == '_' || v[i] == '-' || v[i] == '.'))
-				return fail(p, "user must be a user name "
-				    "(letters, digits, '_', '-', '.')");
+		if (!name_chars(v, vl))
+			return fail(p, "user must be a user name "
+			    "(letters, digits, '_', '-', '.')");
 		memcpy(p->conf->user, v, vl);
 		p->conf->user[vl] = '\0';
 		p->conf->user_set = true;
@@ -378,13 +386,9 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 		if (vl > CONF_TUN_MAX)
 			return fail(p, "tun must be an interface name of at most "
 			    "%d characters, or off", CONF_TUN_MAX);
-		for (size_t i = 0; i < vl; i++)
-			if (!((v[i] >= 'a' && v[i] <= 'z') ||
-			    (v[i] >= 'A' && v[i] <= 'Z') ||
-			    (v[i] >= '0' && v[i] <= '9') ||
-			    v[i] == '_' || v[i] == '-' || v[i] == '.'))
-				return fail(p, "tun must be an interface name "
-				    "(letters, digits, '_', '-', '.'), or off");
+		if (!name_chars(v, vl))
+			return fail(p, "tun must be an interface name "
+			    "(letters, digits, '_', '-', '.'), or off");
 		memcpy(p->conf->tun, v, vl);
 		p->conf->tun[vl] = '\0';
 		return 0;
