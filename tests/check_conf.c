@@ -26,6 +26,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.dead_after, 5);
 	ck_assert_str_eq(c.user, "mesh");
 	ck_assert(!c.user_set);
+	ck_assert_str_eq(c.tun, "mesh0");
 	ck_assert_uint_eq(c.nhosts, 0);
 	ck_assert_int_eq(parse(""), 0);
 	ck_assert_uint_eq(c.ttl, 60);
@@ -93,6 +94,12 @@ START_TEST(every_level_and_ttl)
 	ck_assert_uint_eq(c.dead_after, 2);
 	ck_assert_int_eq(parse("dead_after=3600 # an hour\n"), 0);
 	ck_assert_uint_eq(c.dead_after, 3600);
+	ck_assert_int_eq(parse("tun = off\n"), 0);
+	ck_assert_str_eq(c.tun, "");
+	ck_assert_int_eq(parse("tun = mesh-7.x # the data plane\n"), 0);
+	ck_assert_str_eq(c.tun, "mesh-7.x");
+	ck_assert_int_eq(parse("tun = abcdefghijklmno\n"), 0);	/* 15: IFNAMSIZ - 1 */
+	ck_assert_str_eq(c.tun, "abcdefghijklmno");
 	ck_assert_int_eq(parse("user = root\n"), 0);
 	ck_assert_str_eq(c.user, "root");
 	ck_assert(c.user_set);

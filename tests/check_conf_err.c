@@ -208,6 +208,15 @@ START_TEST(err_dead_after)
 }
 END_TEST
 
+START_TEST(err_tun)
+{
+	bad("tun = \n", 1, "'tun' needs a value");
+	bad("tun = abcdefghijklmnop\n", 1, "tun must be an interface name of at most 15");
+	bad("tun = mesh/0\n", 1, "tun must be an interface name");
+	bad("tun = me sh\n", 1, "tun must be an interface name");
+}
+END_TEST
+
 START_TEST(err_user)
 {
 	bad("user = \n", 1, "'user' needs a value");
@@ -228,6 +237,7 @@ conf_errors_tcase(void)
 	tcase_add_test(tc, err_listen_and_peer);
 	tcase_add_test(tc, err_too_many_peers);
 	tcase_add_test(tc, err_unknown_key);
+	tcase_add_test(tc, err_tun);
 	tcase_add_test(tc, err_missing_equals);
 	tcase_add_test(tc, err_missing_value);
 	tcase_add_test(tc, err_bad_address);
