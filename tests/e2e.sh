@@ -106,17 +106,28 @@ for _ in $(seq 1 50); do
 done
 
 # --- forward and reverse lookups through glibc -------------------------------
-out=$(getent hosts laptop.mesh)
+# answer ARGS: getent's answer, asked again (3 times at most) while it has
+# none: an ASan meshd beside a loaded machine's other tests can take more
+# than the module's 250 ms once (TRYAGAIN, which is the module keeping its
+# budget).  What is checked is the answer, not how fast it came.
+answer() {
+	for _ in 1 2 3; do
+		getent "$@" && return 0
+		sleep 0.2
+	done
+	return 2
+}
+out=$(answer hosts laptop.mesh)
 check "getent hosts laptop.mesh -> $addr" [ "$out" = "$addr laptop.mesh" ] || echo "  got: $out"
-out=$(getent hosts LAPTOP.Mesh.)
+out=$(answer hosts LAPTOP.Mesh.)
 check "any case and a trailing dot" [ "$(echo $out | cut -d' ' -f1)" = "$addr" ]
-out=$(getent ahosts nas.mesh)
+out=$(answer ahosts nas.mesh)
 check "getent ahosts: both families in one answer" \
 	sh -c "echo '$out' | grep -q 192.0.2.30 && echo '$out' | grep -q 2001:db8::30"
-out=$(getent ahostsv4 nas.mesh)
+out=$(answer ahostsv4 nas.mesh)
 check "getent ahostsv4: IPv4 only" \
 	sh -c "echo '$out' | grep -q 192.0.2.30 && ! echo '$out' | grep -q 2001:db8"
-out=$(getent hosts "$addr")
+out=$(answer hosts "$addr")
 check "reverse: getent hosts $addr" [ "$out" = "$addr laptop.mesh" ] || echo "  got: $out"
 out=$(python3 -c "
 import socket
