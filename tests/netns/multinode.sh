@@ -324,7 +324,7 @@ f2=$!
 answered=0 asked=0
 while kill -0 "$f1" 2>/dev/null; do
 	asked=$((asked + 1))
-	node_exec node2 getent hosts node4.mesh > /dev/null && answered=$((answered + 1))
+	node_getent node2 hosts node4.mesh > /dev/null && answered=$((answered + 1))
 	sleep 0.2
 done
 wait "$f1" "$f2"
