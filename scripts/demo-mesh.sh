@@ -3,11 +3,11 @@
 # namespaces on this machine, joined by invite, one of them behind a NAT;
 # it ends with sshd in server-a and a real `ssh server-a.mesh` from phone.
 #
-#   sudo scripts/demo-mesh.sh [up]            build, start the mesh, show it
-#   sudo scripts/demo-mesh.sh exec NODE CMD   run CMD inside NODE
-#   sudo scripts/demo-mesh.sh shell NODE      a shell inside NODE
-#   sudo scripts/demo-mesh.sh stop|start NODE stop or start NODE's meshd
-#   sudo scripts/demo-mesh.sh down            tear it all down
+#   scripts/demo-mesh.sh [up]            build, start the mesh, show it
+#   scripts/demo-mesh.sh exec NODE CMD   run CMD inside NODE
+#   scripts/demo-mesh.sh shell NODE      a shell inside NODE
+#   scripts/demo-mesh.sh stop|start NODE stop or start NODE's meshd
+#   scripts/demo-mesh.sh down            tear it all down
 #
 #        server-a   server-b   laptop   nas          gw (NAT)
 #        10.77.1.11 .12        .13      .14          .1 | 192.168.77.1
@@ -32,7 +32,7 @@ me=$0
 
 die() { echo "demo-mesh: $*" >&2; exit 1; }
 run() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-[ "$(id -u)" = 0 ] || die "needs root (it makes network and mount namespaces): sudo $me $*"
+[ "$(id -u)" = 0 ] || die "needs root (it makes network and mount namespaces): $me $*"
 
 up() {
 	[ ! -e "$DEMO_DIR" ] || die "a demo mesh is already up in $DEMO_DIR ($me down first)"
@@ -153,20 +153,20 @@ print(sum(1 for m in json.load(sys.stdin) if m.get("state") == "alive"))' 2>/dev
 
 The demo mesh is up; its nodes keep running in the background.  Poke at it:
 
-  sudo $me exec phone ssh server-a.mesh      # a shell on server-a, from behind the NAT
-  sudo $me exec laptop ping -c 3 phone.mesh
-  sudo $me exec phone getent hosts server-a.mesh
-  sudo $me exec laptop meshctl members
-  sudo $me exec nas meshctl status
-  sudo $me shell server-b            # a shell inside server-b (exit to leave)
-  sudo $me stop laptop               # kill laptop's meshd: the others see it
-  sudo $me exec server-a meshctl members   #   suspect, then dead
-  sudo $me start laptop              # and back
+  $me exec phone ssh server-a.mesh      # a shell on server-a, from behind the NAT
+  $me exec laptop ping -c 3 phone.mesh
+  $me exec phone getent hosts server-a.mesh
+  $me exec laptop meshctl members
+  $me exec nas meshctl status
+  $me shell server-b            # a shell inside server-b (exit to leave)
+  $me stop laptop               # kill laptop's meshd: the others see it
+  $me exec server-a meshctl members   #   suspect, then dead
+  $me start laptop              # and back
   less $DEMO_DIR/laptop/meshd.log
 
 Tear it down (kills every process in the namespaces, removes $DEMO_DIR):
 
-  sudo $me down
+  $me down
 EOF
 }
 
@@ -235,7 +235,7 @@ SSH
 }
 
 attach() {
-	[ -f "$DEMO_DIR/holders" ] || die "no demo mesh is up (sudo $me)"
+	[ -f "$DEMO_DIR/holders" ] || die "no demo mesh is up ($me)"
 	netns_attach "$DEMO_DIR"
 }
 node_ok() {

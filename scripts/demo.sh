@@ -3,15 +3,15 @@
 # through glibc.  Everything runs in a private mount and network namespace:
 # the host's /etc, /run and network are not touched, and leaving tears it
 # all down.
-#   sudo scripts/demo.sh           run the demo and tear it down
-#   sudo scripts/demo.sh --shell   then leave you a shell inside it
+#   scripts/demo.sh           run the demo and tear it down
+#   scripts/demo.sh --shell   then leave you a shell inside it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
 
 if [ -z "${MESH_DEMO_INNER:-}" ]; then
 	if [ "$(id -u)" != 0 ]; then
-		echo "demo: needs root (it makes its own mount and network namespace): sudo $0 $*" >&2
+		echo "demo: needs root (it makes its own mount and network namespace): run it as root: $0 $*" >&2
 		exit 1
 	fi
 	scripts/install-deps.sh
@@ -92,5 +92,5 @@ MSG
 	PS1='(nss-mesh demo) \w# ' bash --norc -i || true
 else
 	echo
-	echo "== done; everything is torn down.  'sudo scripts/demo.sh --shell' leaves you inside to poke at it."
+	echo "== done; everything is torn down.  'scripts/demo.sh --shell' (as root) leaves you inside to poke at it."
 fi
