@@ -57,6 +57,9 @@ struct conf {
 	/* The data plane's interface ("mesh0" by default); empty: `tun =
 	 * off`, no data plane, names only. */
 	char tun[CONF_TUN_MAX + 1];
+	/* `cipher = chacha20-poly1305`: never offer AES-256-GCM (default
+	 * auto: offered when this CPU has AES instructions). */
+	bool chacha_only;
 };
 
 struct conf_parser {

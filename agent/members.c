@@ -52,6 +52,8 @@ link_json(const struct node_peer_info *pi)
 	json_object_set_new(o, "rtt_ms", pi->rtt_us ?
 	    json_real((double)pi->rtt_us / 1000) : json_null());
 	json_object_set_new(o, "loss", json_real((double)pi->loss_ppm / 1e6));
+	json_object_set_new(o, "cipher", pi->cipher != NULL ?
+	    json_string(pi->cipher) : json_null());
 	return o;
 }
 

@@ -113,6 +113,7 @@ struct node_cfg {
 	bool ipv4_only;			/* the transport cannot reach IPv6 */
 	bool can_redeem;		/* holds the CA key: admit joiners */
 	bool data_plane;		/* carry IP packets (cb.tun_write) */
+	bool chacha_only;		/* never offer AES-256-GCM */
 };
 
 enum node_event_kind {
@@ -225,6 +226,7 @@ struct node_peer_info {
 	uint32_t rtt_us;		/* last measured, 0: not yet */
 	uint32_t loss_ppm;		/* of probes lately */
 	uint64_t tx_bytes, rx_bytes;	/* IP packets, either way */
+	const char *cipher;		/* of its session's keys; NULL: none */
 };
 
 /* NULL with errno on failure. */
