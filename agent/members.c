@@ -175,6 +175,7 @@ overlay_counters_json(struct overlay *ov)
 		{ "ip_out", c->ip_out },
 		{ "ip_in", c->ip_in },
 		{ "ip_unreach", c->ip_unreach },
+		{ "ip_too_big", c->ip_too_big },
 		{ "drop_ip_bad", c->drop_ip_bad },
 		{ "drop_ip_src", c->drop_ip_src },
 		{ "drop_ip_nopath", c->drop_ip_nopath },
