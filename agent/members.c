@@ -54,6 +54,11 @@ link_json(const struct node_peer_info *pi)
 	json_object_set_new(o, "loss", json_real((double)pi->loss_ppm / 1e6));
 	json_object_set_new(o, "cipher", pi->cipher != NULL ?
 	    json_string(pi->cipher) : json_null());
+	/* Of tx_bytes: over its own path, and handed to a relay. */
+	json_object_set_new(o, "tx_direct_bytes",
+	    json_integer((json_int_t)pi->tx_direct_bytes));
+	json_object_set_new(o, "tx_relayed_bytes",
+	    json_integer((json_int_t)pi->tx_relayed_bytes));
 	return o;
 }
 
@@ -180,6 +185,14 @@ overlay_counters_json(struct overlay *ov)
 		{ "drop_ip_src", c->drop_ip_src },
 		{ "drop_ip_nopath", c->drop_ip_nopath },
 		{ "hops_relayed", c->hops_relayed },
+		{ "punch_sent", c->punch_sent },
+		{ "punch_rx", c->punch_rx },
+		{ "punch_rounds", c->punch_rounds },
+		{ "punch_probes", c->punch_probes },
+		{ "punch_capped", c->punch_capped },
+		{ "punch_direct", c->punch_direct },
+		{ "drop_punch", c->drop_punch },
+		{ "drop_punch_rate", c->drop_punch_rate },
 		{ "drop_hop", c->drop_hop },
 		{ "links_published", c->links_published },
 		{ "drop_links", c->drop_links },

@@ -190,6 +190,7 @@ node_send_ip(struct node *n, uint64_t now, const uint8_t *pkt, size_t len)
 		return;
 	}
 	if (path_direct(n, p)) {
+		p->tx_direct_bytes += len;
 		probe_busy(n, p);
 	} else {
 		if (len > NODE_IP_MTU_RELAYED) {

@@ -184,6 +184,7 @@ gossip_publish(struct node *n, bool force)
 		for (size_t i = 0; i < n->npeers; i++)
 			if (!n->peers[i]->joiner && !peer_direct(n, n->peers[i]))
 				n->peers[i]->next_try = n->now;
+		punch_reset(n);
 	}
 	n->self = r;
 	n->have_self = true;

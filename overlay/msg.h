@@ -57,6 +57,7 @@ enum msg_type {
 	MSG_PROBE = 0x1a,
 	MSG_PROBE_ACK = 0x1b,
 	MSG_RENEW_ERR = 0x1c,
+	/* MSG_PUNCH = 0x1d: overlay/punch.h */
 	MSG_JOIN_REQ = 0x20,
 	MSG_JOIN_OK = 0x21,
 	MSG_JOIN_ERR = 0x22,

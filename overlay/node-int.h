@@ -9,6 +9,7 @@
  *              sessions to keep
  *   join.c     the member's half of `meshctl join`
  *   renew.c    certificate renewal, both halves
+ *   punch.c    hole punching through a common peer (PUNCH rounds)
  */
 #ifndef MESH_NODE_INT_H
 #define MESH_NODE_INT_H
@@ -19,6 +20,7 @@
 #include "limit.h"
 #include "linkstate.h"
 #include "msg.h"
+#include "punch.h"
 
 struct peer {
 	struct peer *hnext;		/* hash chain (peer.c) */
@@ -80,6 +82,20 @@ struct peer {
 	uint64_t next_probe;
 	unsigned probe_misses;		/* probes unanswered in a row */
 	uint32_t probes_sent, probes_lost;	/* for the loss estimate */
+	/* Hole punching (punch.c). */
+	uint64_t tx_direct_bytes;	/* of tx_bytes, over its own path */
+	bool punch_relayed;		/* alive through a relay, at last look */
+	bool punch_active;		/* a round is under way */
+	uint64_t punch_next, punch_backoff;	/* our own next PUNCH */
+	uint64_t punch_rx_at;		/* ms: its last PUNCH taken; 0 */
+	struct mesh_endpoint punch_cand[PUNCH_CANDS_MAX];	/* its word */
+	size_t npunch_cand;
+	struct mesh_endpoint punch_to[PUNCH_TARGETS_MAX];	/* the round's */
+	size_t npunch_to;
+	uint64_t punch_nonce;
+	unsigned punch_tries;
+	uint64_t punch_try_at;		/* ms: the round's next try */
+	uint64_t punch_last;		/* ms of its last try; 0: none yet */
 };
 
 /* Work that may not happen inside a session callback (no session call
@@ -166,6 +182,7 @@ struct node {
 	uint8_t rx_type;
 	bool cand_any;			/* some peer has cand_due */
 	struct probe_bucket probe_rl[NODE_PROBE_ADDR_SLOTS];
+	uint64_t punch_mtokens, punch_at;	/* punch.c: all rounds' probes */
 	uint8_t probe_rl_key[16];	/* for the bucket hash */
 
 	struct seed seeds[NODE_SEED_SLOTS];
@@ -201,6 +218,9 @@ bool peer_up(const struct node *n, const struct peer *p);
 /* A PROBE_ACK with nonce from p: true when it answered our probe of a
  * new address (and then the session moved there, if it came from it). */
 bool node_cand_answer(struct node *n, struct peer *p, uint64_t nonce);
+/* One initiation or probe to ep's address, under its per-address cap:
+ * false when the bucket is empty. */
+bool node_probe_addr_take(struct node *n, const struct mesh_endpoint *ep);
 
 /* peer.c */
 struct peer *peer_find(const struct node *n, const uint8_t pk[static 32]);
@@ -256,6 +276,16 @@ uint64_t probe_tick(struct node *n);
 void probe_on_msg(struct node *n, struct peer *p, const uint8_t *m,
     size_t len);
 uint32_t probe_loss_ppm(const struct peer *p);
+
+/* punch.c */
+void punch_maint(struct node *n, struct peer *p);
+void punch_reset(struct node *n);
+uint64_t punch_tick(struct node *n);
+void punch_on_msg(struct node *n, struct peer *p, const uint8_t *m,
+    size_t len);
+/* A PROBE_ACK with nonce from p: true when it answers one of our rounds
+ * (and then, from one of the round's targets, the path is direct). */
+bool punch_answer(struct node *n, struct peer *p, uint64_t nonce);
 
 /* forward.c */
 int forward_init(struct node *n);

@@ -60,6 +60,7 @@ static const struct handler handlers[MSG_TYPE_SPACE] = {
 	[MSG_RENEW_REQ] = { MSG_RENEW_LEN, MSG_RENEW_LEN, renew_on_req, false },
 	[MSG_RENEW_OK] = { MSG_RENEW_LEN, MSG_RENEW_LEN, renew_on_ok, false },
 	[MSG_RENEW_ERR] = { 2, 2, renew_on_err, false },
+	[MSG_PUNCH] = { PUNCH_LEN(1), PUNCH_LEN_MAX, punch_on_msg, false },
 };
 
 /* IP packets, told by their version nibble: only IPv6 is carried. */
@@ -103,8 +104,8 @@ node_send_msg(struct node *n, struct peer *p, const uint8_t *msg, size_t len)
  * empty.  A member that publishes someone else's address as its own gets
  * each node to send there at most NODE_PROBE_ADDR_BURST at once and
  * NODE_PROBE_ADDR_RATE a second after, however many ports it lists. */
-static bool
-probe_addr_take(struct node *n, const struct mesh_endpoint *ep)
+bool
+node_probe_addr_take(struct node *n, const struct mesh_endpoint *ep)
 {
 	const uint64_t cap = NODE_PROBE_ADDR_BURST * 1000;
 	uint8_t h[crypto_shorthash_BYTES], in[17];
@@ -175,7 +176,7 @@ cb_send(void *ctx, struct session *s, const uint8_t *pkt, size_t len)
 		 * from records within the per-address cap. */
 		for (size_t i = 0; i < p->nprobe; i++) {
 			if ((p->probe_capped >> i & 1) &&
-			    !probe_addr_take(n, &p->probe[i])) {
+			    !node_probe_addr_take(n, &p->probe[i])) {
 				n->c.probe_capped++;
 				continue;
 			}
@@ -577,7 +578,7 @@ maint(struct node *n)
 uint64_t
 node_tick(struct node *n, uint64_t now)
 {
-	uint64_t next, t;
+	uint64_t next, t, pt;
 
 	n->now = now;
 	if (now >= n->next_maint) {
@@ -593,6 +594,8 @@ node_tick(struct node *n, uint64_t now)
 	}
 	if ((t = probe_tick(n)) <= now)
 		t = now + 1;
+	if ((pt = punch_tick(n)) < t)
+		t = pt <= now ? now + 1 : pt;
 	gossip_publish_due(n);
 	settle(n);
 	next = session_table_tick(n->t, now);
@@ -762,6 +765,8 @@ node_peer(const struct node *n, uint64_t now,
 	out->rtt_us = p->rtt_us;
 	out->loss_ppm = probe_loss_ppm(p);
 	out->tx_bytes = p->tx_bytes;
+	out->tx_direct_bytes = p->tx_direct_bytes;
+	out->tx_relayed_bytes = p->tx_bytes - p->tx_direct_bytes;
 	out->rx_bytes = p->rx_bytes;
 	out->cipher = p->s != NULL ? session_cipher(p->s, now) : NULL;
 	return true;

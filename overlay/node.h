@@ -220,6 +220,14 @@ struct node_counters {
 	uint64_t probe_capped;		/* initiations not sent: per address */
 	uint64_t ep_probes;		/* PROBEs to a peer's new address */
 	uint64_t ep_moves;		/* a session endpoint moved (answered) */
+	/* hole punching (overlay/punch.c) */
+	uint64_t punch_sent, punch_rx;	/* PUNCH messages */
+	uint64_t punch_rounds;		/* rounds of probes started */
+	uint64_t punch_probes;		/* their PROBEs sent */
+	uint64_t punch_capped;		/* not sent: per address or in all */
+	uint64_t punch_direct;		/* a round's probe answered: direct */
+	uint64_t drop_punch;		/* a PUNCH that does not decode */
+	uint64_t drop_punch_rate;	/* a peer's PUNCH within 1 s of its last */
 };
 
 /* What `meshctl members` shows of one member. */
@@ -238,6 +246,8 @@ struct node_peer_info {
 	uint32_t loss_ppm;		/* of probes lately */
 	uint64_t tx_bytes, rx_bytes;	/* IP packets, either way */
 	const char *cipher;		/* of its session's keys; NULL: none */
+	uint64_t tx_direct_bytes;	/* of tx_bytes: sent over its own path */
+	uint64_t tx_relayed_bytes;	/* the rest: handed to a relay */
 };
 
 /* NULL with errno on failure. */

@@ -169,11 +169,11 @@ paths_maint(struct node *n)
 			continue;
 		if ((!peer_up(n, p) || quiet) && now >= p->next_try)
 			try_connect(n, p);
-		else if (!quiet && !path_direct(n, p) && now >= p->next_try)
-			/* Alive through a relay: look for its own path with
-			 * the same backoff (a handshake tries it and the
-			 * relay; the first answer wins). */
-			try_connect(n, p);
+		else if (!quiet)
+			/* Alive, perhaps through a relay: its own path is
+			 * looked for by punching (punch.c), with probes
+			 * inside the session, not new handshakes. */
+			punch_maint(n, p);
 		if (p->tell_pending && p->ep_observed && peer_up(n, p) &&
 		    node_send_msg(n, p, msg, msg_seen_encode(&p->ep, msg)) == 0)
 			p->tell_pending = false;

@@ -115,9 +115,17 @@ probe_on_msg(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 	for (int i = 0; i < 8; i++)
 		nonce |= (uint64_t)m[1 + i] << (8 * i);
 	if (m[0] == MSG_PROBE) {
+		/* Answered on the path it came by: a punch probe (punch.c)
+		 * or one to a new address must be answered from there, not
+		 * through the relay the session may use now. */
+		if (n->rx_from != NULL && n->rx_from->family != EP_RELAY)
+			p->send_to = n->rx_from;
 		send_probe(n, p, MSG_PROBE_ACK, nonce);
+		p->send_to = NULL;
 		return;
 	}
+	if (punch_answer(n, p, nonce))
+		return;		/* one of our punch rounds */
 	if (node_cand_answer(n, p, nonce))
 		return;		/* our probe of its new address */
 	if (p->probe_at == 0 || nonce != p->probe_nonce)
