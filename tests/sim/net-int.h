@@ -31,6 +31,7 @@ struct nat {
 	struct flow *f;
 	size_t n, cap;
 	uint32_t next_port;
+	uint64_t rng;			/* NET_NAT_RANDOM's ports */
 };
 
 struct link_ovr {

@@ -165,7 +165,8 @@ net_nat_new(struct net *net, enum net_nat_kind kind, uint32_t ext_ip)
 
 	net->nat = net_xrealloc(net->nat, (net->n_nat + 1) * sizeof(*net->nat));
 	net->nat[id] = (struct nat){ .kind = kind, .ext_ip = ext_ip,
-	    .timeout_ms = NET_NAT_TIMEOUT_MS, .next_port = PORT_FIRST };
+	    .timeout_ms = NET_NAT_TIMEOUT_MS, .next_port = PORT_FIRST,
+	    .rng = 0x9e3779b97f4a7c15ULL ^ ext_ip };
 	net->n_nat++;
 	tab_put(net, key_of(0, ext_ip), -2 - id);
 	return id;

@@ -23,7 +23,10 @@
  *                                   the inside port itself when free
  *                                   (Linux masquerade);
  *                NET_NAT_SYMMETRIC  a new external port for every
- *                                   destination.
+ *                                   destination (the next free one);
+ *                NET_NAT_RANDOM     the same with a random free port
+ *                                   (masquerade random,fully-random):
+ *                                   no port can be predicted.
  *              Hosts behind the same NAT reach each other on their inside
  *              addresses directly; a packet to the NAT's own external
  *              address hairpins through the filter like any other.
@@ -57,6 +60,7 @@ struct net_addr {
 enum net_nat_kind {
 	NET_NAT_PRESERVE,
 	NET_NAT_SYMMETRIC,
+	NET_NAT_RANDOM,
 };
 
 struct net_link {

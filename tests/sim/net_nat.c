@@ -6,7 +6,8 @@
  * traffic never refreshes a flow.  A port-preserving NAT gives every
  * flow of one inside endpoint the same external port, that endpoint's own
  * port when no live flow of another endpoint holds it; a symmetric NAT
- * gives every flow a fresh port.  Inbound passes only when a live flow
+ * gives every flow a fresh port, the next free one, and a random NAT a
+ * random free one.  Inbound passes only when a live flow
  * has that external port and that remote: address- and port-dependent
  * filtering for both kinds.  Flows are a plain array scanned per packet,
  * O(flows), and expired ones are swept when a new flow is made.
@@ -52,6 +53,19 @@ port_used(const struct net *net, const struct nat *x, uint16_t port)
 static uint16_t
 port_alloc(const struct net *net, struct nat *x)
 {
+	while (x->kind == NET_NAT_RANDOM) {
+		/* splitmix64, the NAT's own stream: the network's loss and
+		 * jitter stay as they were. */
+		uint64_t z = (x->rng += 0x9e3779b97f4a7c15ULL);
+		uint16_t p;
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		z ^= z >> 31;
+		p = (uint16_t)(1024 + z % (65536 - 1024));
+		if (!port_used(net, x, p))
+			return p;
+	}
 	for (;;) {
 		uint16_t p = (uint16_t)x->next_port;
 
