@@ -9,6 +9,8 @@
 #      (tests/netns/multinode.sh: join, resolve, kill, restart, junk)
 #   5b. as root: the seed's three cases with real sshd and ssh over the data
 #      plane (tests/netns/seeds.sh: relays, failover, a 100 MB copy, moves)
+#   5c. as root: hole punching behind real Linux NATs (tests/netns/punch.sh:
+#      port-preserving and port-randomising masquerade, two behind one NAT)
 #   6. as root: the .deb/.rpm packages, installed into a clean Debian root
 # Logs go to _test-logs/; the last line counts tests passed and failed.
 set -uo pipefail
@@ -84,6 +86,9 @@ multinode() {
 seeds() {
 	top_builddir=. top_srcdir=. sh tests/netns/seeds.sh
 }
+punch() {
+	top_builddir=. top_srcdir=. sh tests/netns/punch.sh
+}
 packages() {
 	[ -x packaging/test-packages.sh ] || { echo "SKIP: no package test yet"; return 77; }
 	packaging/test-packages.sh
@@ -96,6 +101,7 @@ stage sanitizers sanitizers; count_suite "$logs/sanitizers-suite.log"
 stage fuzz fuzz && passed=$((passed + 1)) || true
 stage multinode multinode && passed=$((passed + 1)) || true
 stage seeds seeds && passed=$((passed + 1)) || true
+stage punch punch && passed=$((passed + 1)) || true
 stage packages packages && passed=$((passed + 1)) || true
 
 # check and sanitizers count their tests; a stage that failed before any
