@@ -36,6 +36,7 @@
 #   seg_add SEG P4 [P6]     a segment: seg_add lan 10.77.1 fd77:1
 #   node_add NAME SEG HOST  a node at P4.HOST (and P6::HOST)
 #   router_add NAME; router_attach NAME SEG HOST; router_nat NAME IN OUT
+#   router_nat_fw NAME IN OUT [FLAGS]   the same with a home router's firewall
 #   seg_gateway SEG IP      default route for nodes added to SEG afterwards
 #   seg_static_arp SEG      permanent ARP entries (for dozens of nodes)
 #   node_exec NAME CMD...   run in the node's net+mount+uts namespaces
@@ -271,6 +272,35 @@ NFT
 		_in "$1" iptables -A FORWARD -i "$2" -o "$3" -j ACCEPT ||
 			netns_fail "iptables rules in $1"
 	fi
+	_in "$1" sysctl -qw net.ipv6.conf.all.forwarding=0
+}
+
+# router_nat_fw ROUTER INSIDE OUTSIDE [FLAGS]: router_nat (nftables only),
+# and what comes in by OUTSIDE unasked for the router itself is dropped, as
+# a home router's firewall does.  FLAGS go to masquerade: "random,fully-random"
+# makes it port-randomising.  The input rule matters for hole punching: a
+# router that answers an unsolicited probe itself keeps a conntrack entry for
+# it, and its masquerade then gives its own member's probe to that peer
+# another port (see doc/overlay.md, "Linux's race").
+router_nat_fw() {
+	[ "$NETNS_NAT" = nft ] || netns_skip "router_nat_fw needs nft"
+	_in "$1" nft -f - <<NFT || netns_fail "nft rules in $1"
+table ip meshnat {
+	chain masq {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "$3" masquerade ${4:-}
+	}
+	chain guard {
+		type filter hook forward priority filter; policy drop;
+		ct state established,related accept
+		iifname "$2" oifname "$3" accept
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		iifname "$3" ct state new drop
+	}
+}
+NFT
 	_in "$1" sysctl -qw net.ipv6.conf.all.forwarding=0
 }
 
