@@ -118,8 +118,17 @@ probe_on_msg(struct node *n, struct peer *p, const uint8_t *m, size_t len)
 		/* Answered on the path it came by: a punch probe (punch.c)
 		 * or one to a new address must be answered from there, not
 		 * through the relay the session may use now. */
-		if (n->rx_from != NULL && n->rx_from->family != EP_RELAY)
-			p->send_to = n->rx_from;
+		const struct mesh_endpoint *from = n->rx_from;
+
+		if (from != NULL && from->family != EP_RELAY &&
+		    !(p->have_ep && memcmp(from, &p->ep, sizeof(*from)) == 0)) {
+			/* Not where the session sends: a member could forge
+			 * the source of its PROBEs, so answers there are
+			 * capped per address like any probe (node.c). */
+			if (!node_probe_addr_take(n, from))
+				return;
+			p->send_to = from;
+		}
 		send_probe(n, p, MSG_PROBE_ACK, nonce);
 		p->send_to = NULL;
 		return;

@@ -35,7 +35,8 @@
  *
  * Limits on what a peer can make us do: one PUNCH per PUNCH_RX_GAP_MS
  * from each peer is taken (drop_punch_rate), at most PUNCH_CANDS_MAX
- * endpoints, each one a record could carry; its endpoints are probed
+ * endpoints, each one a record could carry and not loopback (nor our own
+ * services); its endpoints are probed
  * under the per-address cap that record endpoints have (node.c,
  * probe_addr_take), and every round's probes together under one bucket
  * (PUNCH_PROBE_RATE).  A malformed PUNCH is dropped (drop_punch).
@@ -122,6 +123,10 @@ add_target(const struct node *n, struct mesh_endpoint *v, size_t *k,
 	if (*k >= max || !record_ep_ok(e) ||
 	    (e->family == MESH_EP_IPV6 && n->cfg.ipv4_only))
 		return;
+	/* Loopback is for a mesh on one host, whose members are all direct:
+	 * from a PUNCH it could only aim our probes at our own services. */
+	if (record_ep_loopback(e))
+		return;
 	for (size_t i = 0; i < *k; i++)
 		if (ep_eq(&v[i], e))
 			return;
@@ -141,8 +146,7 @@ own_endpoints(struct node *n, struct mesh_endpoint *ep)
 	memset(local, 0, sizeof(local));
 	nl = n->cb.local_endpoints(n->cb.ctx, local, MESH_EP_MAX);
 	for (size_t i = 0; i < nl && i < MESH_EP_MAX; i++)
-		if (!record_ep_loopback(&local[i]))
-			add_target(n, ep, &k, PUNCH_CANDS_MAX, &local[i]);
+		add_target(n, ep, &k, PUNCH_CANDS_MAX, &local[i]);
 	return k;
 }
 
@@ -230,6 +234,8 @@ punch_maint(struct node *n, struct peer *p)
 {
 	uint64_t now = n->now;
 
+	if (!peer_up(n, p))
+		return;		/* paths.c handshakes first */
 	if (path_direct(n, p)) {
 		/* Direct: the next time it goes relayed, try soon. */
 		p->punch_relayed = false;

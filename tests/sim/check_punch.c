@@ -392,6 +392,31 @@ START_TEST(punch_flood)
 }
 END_TEST
 
+/* A PUNCH that lists loopback would aim a's probes at a's own services:
+ * not one goes there. */
+START_TEST(punch_loopback)
+{
+	struct pair p = topo(29, 2, NET_NAT_RANDOM, NET_NAT_RANDOM);
+	struct punch_msg pm;
+	uint8_t m[MSG_MAX];
+
+	ck_assert_uint_ne(sim_run_until_pred(S, both_relayed, &p, 10,
+	    sim_now(S) + 30000), UINT64_MAX);
+	sim_watch(S, NET_IP(127, 0, 0, 1));
+	memset(&pm, 0, sizeof(pm));
+	pm.n = 2;
+	pm.ep[0] = v4(NET_IP(127, 0, 0, 1), 53);
+	pm.ep[1] = v4(NET_IP(127, 0, 0, 1), 51830);
+	for (int k = 0; k < 5; k++) {
+		ck_assert_int_eq(sim_inject(S, p.b, p.a, m, punch_encode(&pm, m)),
+		    0);
+		sim_run_for(S, 1500);
+	}
+	ck_assert_uint_ge(ctr(p.a)->punch_rx, 5);
+	ck_assert_uint_eq(sim_obs(S, p.a)->sent_watch, 0);
+}
+END_TEST
+
 /* The parser alone: what it takes and what it refuses. */
 START_TEST(codec)
 {
@@ -448,6 +473,7 @@ punch_suite(void)
 	tcase_add_test(tc, one_witness);
 	tcase_add_test(tc, liar_alone);
 	tcase_add_test(tc, punch_flood);
+	tcase_add_test(tc, punch_loopback);
 	suite_add_tcase(s, tc);
 	return s;
 }
