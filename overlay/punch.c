@@ -30,8 +30,11 @@
  * path went relayed, then doubling to PUNCH_BACKOFF_MAX_MS (with jitter)
  * while none works: where both NATs pick a new port for every
  * destination no round can work, and the cost falls to one PUNCH each
- * way and a few dozen small probes every five minutes, with no flapping
- * (a path is direct only once a probe of it was answered).
+ * way and a few dozen 73-byte probes every 16-20 s, with no flapping (a
+ * path is direct only once a probe of it was answered).  The cap is the
+ * other side of that trade: a path that opens again (a firewall rule
+ * lifted) is found within about 20 s, as the 8 s handshake retries this
+ * replaces found it, and at less cost (no DH, no rekey).
  *
  * Limits on what a peer can make us do: one PUNCH per PUNCH_RX_GAP_MS
  * from each peer is taken (drop_punch_rate), at most PUNCH_CANDS_MAX

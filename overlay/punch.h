@@ -42,7 +42,7 @@
 #define PUNCH_TRY_MS		200
 #define PUNCH_WAIT_MS		2000
 #define PUNCH_BACKOFF_MIN_MS	2000
-#define PUNCH_BACKOFF_MAX_MS	300000
+#define PUNCH_BACKOFF_MAX_MS	16000
 #define PUNCH_RX_GAP_MS		1000
 #define PUNCH_TARGETS_MAX	12	/* its PUNCH and its record, merged */
 #define PUNCH_PROBE_BURST	200
