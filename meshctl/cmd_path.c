@@ -70,6 +70,12 @@ print_member(json_t *m)
 	bytes(tx, sizeof(tx), json_object_get(link, "tx_bytes"));
 	bytes(rx, sizeof(rx), json_object_get(link, "rx_bytes"));
 	printf("Traffic:      %s sent, %s received (IP packets)\n", tx, rx);
+	if (json_integer_value(json_object_get(link, "tx_bytes")) > 0) {
+		bytes(tx, sizeof(tx), json_object_get(link, "tx_direct_bytes"));
+		bytes(rx, sizeof(rx), json_object_get(link, "tx_relayed_bytes"));
+		printf("Sent:         %s over its own path, %s through "
+		    "relays\n", tx, rx);
+	}
 }
 
 int
