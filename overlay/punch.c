@@ -54,7 +54,7 @@
 
 #include "node-int.h"
 
-/* --- the message ------------------------------------------------------------ */
+/* --- the message ---------------------------------------------------------- */
 
 size_t
 punch_encode(const struct punch_msg *m, uint8_t *out)
@@ -110,7 +110,7 @@ punch_decode(const uint8_t *buf, size_t len, struct punch_msg *m)
 	return true;
 }
 
-/* --- the node's side --------------------------------------------------------- */
+/* --- the node's side ------------------------------------------------------ */
 
 static bool
 ep_eq(const struct mesh_endpoint *a, const struct mesh_endpoint *b)
