@@ -8,7 +8,8 @@
 # and notice a killed member die and come back.  The data plane carries
 # a TCP echo, UDP datagrams and a bulk copy (BULK_MB, default 200, checked
 # by SHA-256) with the TUN's offloads as meshd.conf says: TUN_OFFLOAD=on
-# (the default) or off, tests/overlay-plain.sh.
+# (the default), or off (tests/overlay-plain.sh: n1 with tun_offload =
+# off, the others refused by a shim kernel and in plain mode too).
 . "$top_srcdir/tests/lib.sh"
 need_root
 need_cmd unshare nsenter getent ip mount
@@ -27,9 +28,22 @@ OVNET_NODES=$NODES OVNET_NS=ovn OVNET_V4=10.77.0 OVNET_V6=2001:db8:77:
 echo "dead_after = 3" >> "$tmp/n2/meshd.conf"
 TUN_OFFLOAD=${TUN_OFFLOAD:-on}
 BULK_MB=${BULK_MB:-200}
-for i in $(seq 1 "$NODES"); do
-	echo "tun_offload = $TUN_OFFLOAD" >> "$tmp/n$i/meshd.conf"
-done
+if [ "$TUN_OFFLOAD" = on ]; then
+	for i in $(seq 1 "$NODES"); do echo "tun_offload = on" >> "$tmp/n$i/meshd.conf"; done
+else
+	# n1 is told off; the others ask, and a kernel that refuses
+	# (tests/nooffload.c, preloaded) makes them fall back.
+	echo "tun_offload = off" >> "$tmp/n1/meshd.conf"
+	shim=$top_builddir/tests/.libs/libnooffload.so
+	[ -f "$shim" ] || fail "no $shim (make check builds it)"
+	cat > "$tmp/meshd-nooffload" <<WRAP
+#!/bin/sh
+LD_PRELOAD=\${LD_PRELOAD:+\$LD_PRELOAD:}$shim \
+ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0 exec "$MESHD" "\$@"
+WRAP
+	chmod +x "$tmp/meshd-nooffload"
+	MESHD=$tmp/meshd-nooffload
+fi
 # counter I NAME: node I's overlay counter NAME
 counter() {
 	ctl "$1" --json status | python3 -c "
@@ -111,6 +125,12 @@ on) want="offload on" ;;
 esac
 check "n1 logged its TUN's offload mode: $want" grep -q "data plane: mesh0.*$want" "$tmp/n1/log" ||
 	grep "data plane\|offload" "$tmp/n1/log"
+if [ "$TUN_OFFLOAD" != on ]; then
+	check "n3, refused by the kernel, said so" grep -q "tun offload refused.*TSO for IPv6" "$tmp/n3/log" ||
+		grep "offload" "$tmp/n3/log"
+	check "and fell back to plain packets" grep -q "data plane: mesh0.*offload off (refused by the kernel)" \
+		"$tmp/n3/log"
+fi
 # UDP both ways of sizes up to the MTU: the checksum the kernel leaves to
 # the device (offload on) must be completed, or n3's kernel drops them.
 node_run 3 python3 -c "
