@@ -143,7 +143,7 @@ struct gso_coal {
 	struct gso_flow flow[GSO_COAL_FLOWS];
 };
 
-/* c (about half a megabyte: allocate it once) starts empty. */
+/* co (about half a megabyte: allocate it once) starts empty. */
 void gso_coal_init(struct gso_coal *co, gso_write_fn *write, void *ctx,
     struct gso_counters *c);
 /* One IP packet for the TUN; it may be written now, or at the flush. */
