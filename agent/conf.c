@@ -405,6 +405,18 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 			    (int)(vl > 32 ? 32 : vl), v);
 		return 0;
 	}
+	if (key_is(k, kl, "cipher")) {
+		size_t vl = (size_t)(end - v);
+		if (vl == 4 && memcmp(v, "auto", 4) == 0)
+			p->conf->chacha_only = false;
+		else if (vl == 17 && memcmp(v, "chacha20-poly1305", 17) == 0)
+			p->conf->chacha_only = true;
+		else
+			return fail(p, "cipher must be auto (AES-256-GCM where "
+			    "both ends have AES instructions) or "
+			    "chacha20-poly1305");
+		return 0;
+	}
 	if (key_is(k, kl, "ttl")) {
 		if (!seconds(v, end, 0, 86400, &p->conf->ttl))
 			return fail(p, "ttl must be a number of seconds, 0 to 86400");
@@ -419,7 +431,7 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 	}
 	return fail(p, "unknown key '%.*s' (known: state_dir, nss_socket, "
 	    "control_socket, log_level, ttl, dead_after, listen, peer, host, "
-	    "user, tun, tun_offload)",
+	    "user, tun, tun_offload, cipher)",
 	    (int)(kl > 64 ? 64 : kl), k);
 }
 

@@ -61,6 +61,9 @@ struct conf {
 	 * one read or write carries up to 64 KB (default on; meshd falls
 	 * back to plain packets when the kernel refuses). */
 	bool tun_offload;
+	/* `cipher = chacha20-poly1305`: never offer AES-256-GCM (default
+	 * auto: offered when this CPU has AES instructions). */
+	bool chacha_only;
 };
 
 struct conf_parser {

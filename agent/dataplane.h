@@ -2,8 +2,9 @@
  * The data plane's operating-system side: the TUN device.  Set up once,
  * while meshd still may (root, or CAP_NET_ADMIN from the unit), before it
  * drops privileges: the interface named by meshd.conf `tun` gets the
- * node's overlay address and the one route for the network's /48, with an
- * MTU every path fits, relayed ones included (DATAPLANE_MTU).  Afterwards
+ * node's overlay address and the one route for the network's /48, with the
+ * MTU of a member's own path (DATAPLANE_MTU; a relayed member's smaller
+ * one arrives as a Packet Too Big, overlay/forward.c).  Afterwards
  * meshd keeps only the file descriptor.
  */
 #ifndef MESH_AGENT_DATAPLANE_H
@@ -13,11 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "overlay/node.h"
+
 struct agent;
 
-/* IPv6's minimum: it fits a relayed packet (1,302 bytes of room) on
- * any underlay, so no path needs a Packet Too Big. */
-#define DATAPLANE_MTU	1280
+#define DATAPLANE_MTU	NODE_IP_MTU
 
 /* Open and set up the TUN of a->conf.tun (nothing for `tun = off`): the
  * fd, or -1 after one log line saying exactly what is missing (meshd then

@@ -52,6 +52,8 @@ link_json(const struct node_peer_info *pi)
 	json_object_set_new(o, "rtt_ms", pi->rtt_us ?
 	    json_real((double)pi->rtt_us / 1000) : json_null());
 	json_object_set_new(o, "loss", json_real((double)pi->loss_ppm / 1e6));
+	json_object_set_new(o, "cipher", pi->cipher != NULL ?
+	    json_string(pi->cipher) : json_null());
 	return o;
 }
 
@@ -173,6 +175,7 @@ overlay_counters_json(struct overlay *ov)
 		{ "ip_out", c->ip_out },
 		{ "ip_in", c->ip_in },
 		{ "ip_unreach", c->ip_unreach },
+		{ "ip_too_big", c->ip_too_big },
 		{ "drop_ip_bad", c->drop_ip_bad },
 		{ "drop_ip_src", c->drop_ip_src },
 		{ "drop_ip_nopath", c->drop_ip_nopath },

@@ -554,6 +554,7 @@ node_setup(struct overlay *ov)
 		.ipv4_only = ov->udp.family == AF_INET,
 		.can_redeem = can_redeem(a),
 		.data_plane = a->tun_fd >= 0,
+		.chacha_only = a->conf.chacha_only,
 	};
 	int rc;
 

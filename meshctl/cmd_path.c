@@ -65,6 +65,8 @@ print_member(json_t *m)
 		printf("RTT:          %.1f ms (own path), loss %.0f%%\n",
 		    json_number_value(rtt),
 		    json_number_value(json_object_get(link, "loss")) * 100);
+	if (json_is_string(json_object_get(link, "cipher")))
+		printf("Cipher:       %s (end to end)\n", str(link, "cipher"));
 	bytes(tx, sizeof(tx), json_object_get(link, "tx_bytes"));
 	bytes(rx, sizeof(rx), json_object_get(link, "rx_bytes"));
 	printf("Traffic:      %s sent, %s received (IP packets)\n", tx, rx);

@@ -50,9 +50,13 @@ static void
 install_keypair(struct session *s, uint64_t now, bool initiator)
 {
 	struct keypair kp;
+	struct noise_keys keys;
 
 	memset(&kp, 0, sizeof(kp));
-	noise_derive(&s->hs, initiator, &kp.keys);	/* wipes hs */
+	noise_derive(&s->hs, initiator, &keys);		/* wipes hs */
+	aead_key_init(&kp.send, keys.send, keys.aes);
+	aead_key_init(&kp.recv, keys.recv, keys.aes);
+	sodium_memzero(&keys, sizeof(keys));
 	kp.valid = true;
 	kp.initiator = initiator;
 	kp.birth = now;
@@ -456,8 +460,8 @@ recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
 		return -EBADMSG;
 	}
 	plen = len - sizeof(*h) - WIRE_TAG_LEN;
-	if (!noise_open(t->plain, pkt + sizeof(*h), len - sizeof(*h), pkt,
-	    sizeof(*h), counter, kp->keys.recv)) {
+	if (!aead_open(&kp->recv, t->plain, pkt + sizeof(*h), len - sizeof(*h),
+	    pkt, sizeof(*h), counter)) {
 		t->stats.drop_auth++;
 		return -EBADMSG;
 	}

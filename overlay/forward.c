@@ -9,6 +9,8 @@
  * (links.c chooses).  An address nobody owns, or a member that is dead
  * with no path to it, gets an ICMPv6 destination unreachable written back
  * into the TUN at once (rate-limited), so a connect fails in milliseconds.
+ * A packet too big for a relayed path gets a Packet Too Big instead
+ * (NODE_IP_MTU_RELAYED; see node.h).
  *
  * From a member (forward_on_ip): the packet must come from that member's
  * own overlay address and be for ours, or it is dropped: a member cannot
@@ -36,7 +38,11 @@
 
 #include "node-int.h"
 
-#define ICMP_RATE	20	/* unreachables a second, and the burst */
+#define ICMP_RATE	20	/* ICMPv6 errors a second, and the burst */
+
+_Static_assert(NODE_IP_MTU == WIRE_MAX_PLAINTEXT, "a packet fills a datagram");
+_Static_assert(NODE_IP_MTU_RELAYED == MSG_HOP_PACKET_MAX - WIRE_TRANSPORT_MIN,
+    "a relayed packet fills a HOP");
 
 int
 forward_init(struct node *n)
@@ -125,6 +131,23 @@ unreachable(struct node *n, const uint8_t *pkt, size_t len, uint8_t code)
 	n->cb.tun_write(n->cb.ctx, out, ol);
 }
 
+/* Too big for the path it would take: the sender learns the MTU there. */
+static void
+too_big(struct node *n, const uint8_t *pkt, size_t len, uint32_t mtu)
+{
+	uint8_t out[IPPKT_ICMP_MAX];
+	size_t ol;
+
+	n->c.drop_ip_nopath++;
+	if (!ippkt_ratelimit_take(&n->icmp_rl, n->now))
+		return;
+	if ((ol = ippkt_icmp6_too_big(out, sizeof(out), pkt, len, n->addr,
+	    mtu)) == 0)
+		return;
+	n->c.ip_too_big++;
+	n->cb.tun_write(n->cb.ctx, out, ol);
+}
+
 void
 node_send_ip(struct node *n, uint64_t now, const uint8_t *pkt, size_t len)
 {
@@ -136,9 +159,12 @@ node_send_ip(struct node *n, uint64_t now, const uint8_t *pkt, size_t len)
 	if (!n->cfg.data_plane)
 		return;
 	n->c.ip_out++;
-	if (ippkt_parse(pkt, len, &ip) != IPPKT_OK || ip.version != 6 ||
-	    len > MSG_HOP_PACKET_MAX - WIRE_TRANSPORT_MIN) {
+	if (ippkt_parse(pkt, len, &ip) != IPPKT_OK || ip.version != 6) {
 		n->c.drop_ip_bad++;
+		return;
+	}
+	if (len > NODE_IP_MTU) {	/* not from a TUN of our MTU */
+		too_big(n, pkt, len, NODE_IP_MTU);
 		return;
 	}
 	if (memcmp(ip.src, n->addr, 16) != 0) {
@@ -163,11 +189,17 @@ node_send_ip(struct node *n, uint64_t now, const uint8_t *pkt, size_t len)
 		unreachable(n, pkt, len, IPPKT_UNREACH_NOROUTE);
 		return;
 	}
-	p->tx_bytes += len;
-	if (path_direct(n, p))
+	if (path_direct(n, p)) {
 		probe_busy(n, p);
-	else if ((hop = links_next_hop(n, p)) != NULL && hop != p)
-		probe_busy(n, hop);
+	} else {
+		if (len > NODE_IP_MTU_RELAYED) {
+			too_big(n, pkt, len, NODE_IP_MTU_RELAYED);
+			return;
+		}
+		if ((hop = links_next_hop(n, p)) != NULL && hop != p)
+			probe_busy(n, hop);
+	}
+	p->tx_bytes += len;
 	if (session_send(p->s, now, pkt, len) < 0)
 		n->c.drop_ip_nopath++;
 	forward_flush(n);

@@ -655,6 +655,8 @@ node_new(const struct node_cfg *cfg, const struct node_cb *cb)
 	    (n->rs = recset_new(n->cfg.ca_pk, 0)) == NULL ||
 	    forward_init(n) < 0 || links_init(n) < 0 || join_init(n) < 0)
 		goto fail;
+	if (cfg->chacha_only)
+		session_table_set_aes(n->t, false);
 	if (cfg->data_plane && cb->tun_write == NULL) {
 		errno = EINVAL;
 		goto fail;
@@ -761,6 +763,7 @@ node_peer(const struct node *n, uint64_t now,
 	out->loss_ppm = probe_loss_ppm(p);
 	out->tx_bytes = p->tx_bytes;
 	out->rx_bytes = p->rx_bytes;
+	out->cipher = p->s != NULL ? session_cipher(p->s, now) : NULL;
 	return true;
 }
 

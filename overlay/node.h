@@ -101,6 +101,16 @@
 #define NODE_RENEW_RETRY	3600	/* seconds */
 #define NODE_RENEW_GAP_MS	10000
 
+/* The largest IP packet node_send_ip takes, the TUN's MTU: over a
+ * member's own path it fills one datagram (1,400 bytes of payload, 1,480
+ * on the wire with UDP and IPv6: any 1,500-byte underlay).  Through a
+ * relay, the HOP header and the relay's own session take 98 bytes of
+ * that: a larger packet for a relayed member gets an ICMPv6 Packet Too
+ * Big announcing NODE_IP_MTU_RELAYED, which the kernel keeps for that
+ * destination, so TCP sends smaller segments there and nowhere else. */
+#define NODE_IP_MTU		1400
+#define NODE_IP_MTU_RELAYED	1302
+
 struct node;
 
 struct node_cfg {
@@ -113,6 +123,7 @@ struct node_cfg {
 	bool ipv4_only;			/* the transport cannot reach IPv6 */
 	bool can_redeem;		/* holds the CA key: admit joiners */
 	bool data_plane;		/* carry IP packets (cb.tun_write) */
+	bool chacha_only;		/* never offer AES-256-GCM */
 };
 
 enum node_event_kind {
@@ -194,6 +205,7 @@ struct node_counters {
 	/* the data plane */
 	uint64_t ip_out, ip_in;		/* packets from / to the TUN */
 	uint64_t ip_unreach;		/* ICMPv6 unreachable written back */
+	uint64_t ip_too_big;		/* ICMPv6 Packet Too Big written back */
 	uint64_t drop_ip_bad;		/* not IPv6, or does not parse */
 	uint64_t drop_ip_src;		/* source not the sender's address */
 	uint64_t drop_ip_nopath;	/* queued for a member, then lost */
@@ -225,6 +237,7 @@ struct node_peer_info {
 	uint32_t rtt_us;		/* last measured, 0: not yet */
 	uint32_t loss_ppm;		/* of probes lately */
 	uint64_t tx_bytes, rx_bytes;	/* IP packets, either way */
+	const char *cipher;		/* of its session's keys; NULL: none */
 };
 
 /* NULL with errno on failure. */

@@ -18,7 +18,9 @@
  * hash is the Ed25519 public key, the one certificates name.
  *
  * Primitives.  HASH = BLAKE2b-256; AEAD = ChaCha20-Poly1305 (IETF) with a
- * 96-bit nonce of 32 zero bits and a little-endian 64-bit counter; DH =
+ * 96-bit nonce of 32 zero bits and a little-endian 64-bit counter (the
+ * transport may use AES-256-GCM instead, same key and nonce: see
+ * WIRE_FLAG_AES256GCM and overlay/aead.c); DH =
  * X25519, an all-zero result refused.  KDFn(ck, in): an HKDF whose PRF is
  * keyed BLAKE2b (a PRF on its own, so no HMAC around it):
  *     prk = BLAKE2b(key = ck, in)
@@ -62,6 +64,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "aead.h"
 #include "mac.h"
 #include "noise.h"
 
@@ -202,6 +205,7 @@ noise_static_init(struct noise_static *st, const uint8_t ed_pk[static KEY],
 	}
 	mac_key(st->mac_key, ed_pk);
 	mac_cookie_key(st->cookie_key, ed_pk);
+	st->aes = aead_aes_available();
 	return 0;
 }
 
@@ -218,13 +222,14 @@ noise_peer_init(struct noise_peer *p, const uint8_t ed_pk[static KEY])
 	return 0;
 }
 
+/* The type, and reserved bytes zero but for the cipher flag. */
 static bool
 header_ok(const uint8_t *msg, uint8_t type)
 {
 	const struct wire_header *h = (const struct wire_header *)msg;
 
-	return h->type == type && (h->reserved[0] | h->reserved[1] |
-	    h->reserved[2]) == 0;
+	return h->type == type && (h->reserved[0] & ~WIRE_FLAG_AES256GCM) == 0 &&
+	    (h->reserved[1] | h->reserved[2]) == 0;
 }
 
 size_t
@@ -243,6 +248,8 @@ noise_create_initiation(struct noise_handshake *hs,
 	memset(hs, 0, sizeof(*hs));
 	memset(m, 0, sizeof(*m));
 	m->h.type = WIRE_INITIATION;
+	m->h.reserved[0] = st->aes ? WIRE_FLAG_AES256GCM : 0;
+	hs->flags = m->h.reserved[0];
 	noise_put_le32(m->sender, local_index);
 	hash_init(hs->ck, hs->h, peer->ed_pk);
 	mix_hash(hs->h, out, offsetof(struct wire_initiation, ephemeral));
@@ -349,6 +356,7 @@ noise_consume_checked_initiation(const struct noise_static *st,
 
 	memset(hs, 0, sizeof(*hs));
 	hs->state = NOISE_INIT_RECEIVED;
+	hs->flags = m->h.reserved[0];	/* what the initiator offers */
 	hs->remote_index = noise_le32(m->sender);
 	memcpy(hs->re_pk, m->ephemeral, KEY);
 	memcpy(hs->h, h, KEY);
@@ -376,11 +384,14 @@ noise_create_response(struct noise_handshake *hs,
 	uint8_t e_pk[KEY], k[KEY];
 	size_t len = 0;
 
-	(void)st;
 	if (hs->state != NOISE_INIT_RECEIVED || plen > WIRE_HS_PAYLOAD_MAX)
 		goto out;
 	memset(m, 0, sizeof(*m));
 	m->h.type = WIRE_RESPONSE;
+	/* AES-256-GCM when both can; the initiator's offer decides nothing
+	 * on its own. */
+	hs->flags = st->aes ? hs->flags & WIRE_FLAG_AES256GCM : 0;
+	m->h.reserved[0] = hs->flags;
 	noise_put_le32(m->sender, local_index);
 	noise_put_le32(m->receiver, hs->remote_index);
 	mix_hash(hs->h, out, offsetof(struct wire_response, ephemeral));
@@ -441,6 +452,9 @@ noise_consume_response(struct noise_handshake *hs,
 	if (hs->state != NOISE_INIT_SENT ||
 	    noise_le32(m->receiver) != hs->local_index)
 		return NOISE_ECRYPTO;
+	/* A cipher we did not offer is not chosen. */
+	if ((m->h.reserved[0] & ~hs->flags) != 0)
+		return NOISE_ELEN;
 	rc = NOISE_ECRYPTO;
 	blen = len - sizeof(*m) - sizeof(struct wire_tail);
 	/* Work on copies: a forged response must leave hs as it was. */
@@ -470,6 +484,7 @@ noise_consume_response(struct noise_handshake *hs,
 	memcpy(hs->re_pk, m->ephemeral, KEY);
 	memcpy(hs->ck, ck, KEY);
 	memcpy(hs->h, h, KEY);
+	hs->flags = m->h.reserved[0];
 	hs->state = NOISE_DONE;
 	rc = NOISE_OK;
 out:
@@ -488,6 +503,7 @@ noise_derive(struct noise_handshake *hs, bool initiator,
 	kdf(t1, t2, hs->ck, NULL, 0);
 	memcpy(keys->send, initiator ? t1 : t2, KEY);
 	memcpy(keys->recv, initiator ? t2 : t1, KEY);
+	keys->aes = (hs->flags & WIRE_FLAG_AES256GCM) != 0;
 	sodium_memzero(t1, sizeof(t1));
 	sodium_memzero(t2, sizeof(t2));
 	sodium_memzero(hs, sizeof(*hs));

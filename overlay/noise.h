@@ -22,6 +22,7 @@ struct noise_static {
 	uint8_t x_pk[WIRE_KEY_LEN];
 	uint8_t mac_key[WIRE_KEY_LEN];	/* checks mac1 of messages to us */
 	uint8_t cookie_key[WIRE_KEY_LEN];	/* seals our cookie replies */
+	bool aes;			/* we offer / accept AES-256-GCM */
 };
 
 /* A peer's public keys. */
@@ -47,11 +48,15 @@ struct noise_handshake {
 	uint8_t re_pk[WIRE_KEY_LEN];	/* the peer's ephemeral */
 	uint8_t h[WIRE_KEY_LEN];	/* handshake hash */
 	uint8_t ck[WIRE_KEY_LEN];	/* chaining key */
+	/* Initiator: what it offered, then what the response chose.
+	 * Responder: what the initiation offered, then what it chose. */
+	uint8_t flags;			/* WIRE_FLAG_* */
 };
 
 struct noise_keys {
 	uint8_t send[WIRE_KEY_LEN];
 	uint8_t recv[WIRE_KEY_LEN];
+	bool aes;			/* AES-256-GCM, else ChaCha20-Poly1305 */
 };
 
 /* Why a received handshake message was dropped. */

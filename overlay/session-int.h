@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sodium.h>
 
+#include "aead.h"
 #include "cookie.h"
 #include "index.h"
 #include "limit.h"
@@ -30,7 +31,7 @@ struct keypair {
 	uint32_t remote_index;
 	uint64_t send_counter;
 	struct replay_window replay;
-	struct noise_keys keys;
+	struct aead_key send, recv;	/* the cipher its handshake chose */
 };
 
 struct queued {

@@ -171,8 +171,8 @@ sess_send_transport(struct session *s, uint64_t now, const uint8_t *data,
 	h->h.type = WIRE_TRANSPORT;
 	noise_put_le32(h->receiver, kp->remote_index);
 	put_le64(h->counter, kp->send_counter);
-	noise_seal(t->out + sizeof(*h), data, len, t->out, sizeof(*h),
-	    kp->send_counter, kp->keys.send);
+	aead_seal(&kp->send, t->out + sizeof(*h), data, len, t->out,
+	    sizeof(*h), kp->send_counter);
 	kp->send_counter++;
 	t->stats.tx_packets++;
 	t->stats.tx_bytes += len;
@@ -502,6 +502,21 @@ session_table_new(const uint8_t ed_pk[static WIRE_KEY_LEN],
 		return NULL;
 	}
 	return t;
+}
+
+bool
+session_table_set_aes(struct session_table *t, bool on)
+{
+	t->st.aes = on && aead_aes_available();
+	return t->st.aes;
+}
+
+const char *
+session_cipher(const struct session *s, uint64_t now)
+{
+	if (!sess_kp_usable(s, &s->cur, now))
+		return NULL;
+	return aead_name(s->cur.send.aes);
 }
 
 void

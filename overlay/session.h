@@ -154,6 +154,11 @@ const struct session_stats *session_table_stats(const struct session_table *t);
 
 void session_table_set_flood_limits(struct session_table *t,
     const struct session_flood_limits *fl);
+/* Offer AES-256-GCM in our handshakes and take it in theirs (the default
+ * when this CPU has AES instructions); false: ChaCha20-Poly1305 always.
+ * Whether it is offered now.  Sessions keep the cipher they have until
+ * their next handshake. */
+bool session_table_set_aes(struct session_table *t, bool on);
 
 /* Handle one received datagram.  0 if it was accepted, -EBADMSG if it
  * was dropped (and counted).  The same as session_table_recv2 without
@@ -207,6 +212,9 @@ enum session_state session_state(const struct session *s, uint64_t now);
 const uint8_t *session_peer_pk(const struct session *s);
 void session_set_user(struct session *s, void *user);
 void *session_user(const struct session *s);
+/* The cipher of the keys s sends with now ("aes-256-gcm",
+ * "chacha20-poly1305"), NULL while it has none. */
+const char *session_cipher(const struct session *s, uint64_t now);
 /* now of the last completed handshake, 0 if none. */
 uint64_t session_last_handshake(const struct session *s);
 

@@ -105,6 +105,11 @@ START_TEST(every_level_and_ttl)
 	ck_assert(!c.tun_offload);
 	ck_assert_int_eq(parse("tun_offload=on # TSO\n"), 0);
 	ck_assert(c.tun_offload);
+	ck_assert(!c.chacha_only);
+	ck_assert_int_eq(parse("cipher = chacha20-poly1305\n"), 0);
+	ck_assert(c.chacha_only);
+	ck_assert_int_eq(parse("cipher=auto # AES where it can\n"), 0);
+	ck_assert(!c.chacha_only);
 	ck_assert_int_eq(parse("user = root\n"), 0);
 	ck_assert_str_eq(c.user, "root");
 	ck_assert(c.user_set);

@@ -221,6 +221,15 @@ START_TEST(err_tun)
 }
 END_TEST
 
+START_TEST(err_cipher)
+{
+	bad("cipher = \n", 1, "'cipher' needs a value");
+	bad("cipher = aes\n", 1, "cipher must be auto");
+	bad("cipher = chacha20\n", 1, "cipher must be auto");
+	bad("cipher = AUTO\n", 1, "cipher must be auto");
+}
+END_TEST
+
 START_TEST(err_user)
 {
 	bad("user = \n", 1, "'user' needs a value");
@@ -242,6 +251,7 @@ conf_errors_tcase(void)
 	tcase_add_test(tc, err_too_many_peers);
 	tcase_add_test(tc, err_unknown_key);
 	tcase_add_test(tc, err_tun);
+	tcase_add_test(tc, err_cipher);
 	tcase_add_test(tc, err_missing_equals);
 	tcase_add_test(tc, err_missing_value);
 	tcase_add_test(tc, err_bad_address);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "overlay/aead.h"
 #include "overlay/mac.h"
 #include "overlay/noise.h"
 
@@ -275,6 +276,100 @@ START_TEST(transport_aead)
 }
 END_TEST
 
+/* Both transport ciphers seal and open; neither opens the other's. */
+START_TEST(transport_ciphers)
+{
+	uint8_t k[32], c[64], m[48], ad[16] = { 4 };
+	struct aead_key cha, aes;
+
+	randombytes_buf(k, sizeof(k));
+	aead_key_init(&cha, k, false);
+	aead_key_init(&aes, k, true);
+	ck_assert(!cha.aes);
+	ck_assert(aes.aes == aead_aes_available());
+	for (int i = 0; i < 2; i++) {
+		const struct aead_key *key = i ? &aes : &cha;
+		aead_seal(key, c, (const uint8_t *)"hello", 5, ad, sizeof(ad), 42);
+		ck_assert(aead_open(key, m, c, 5 + WIRE_TAG_LEN, ad, sizeof(ad),
+		    42));
+		ck_assert_mem_eq(m, "hello", 5);
+		ck_assert(!aead_open(key, m, c, 5 + WIRE_TAG_LEN, ad,
+		    sizeof(ad), 43));
+		ck_assert(!aead_open(key, m, c, WIRE_TAG_LEN - 1, ad,
+		    sizeof(ad), 42));
+	}
+	/* ChaCha's packet under noise_seal is the same as under aead. */
+	noise_seal(c, (const uint8_t *)"hello", 5, ad, sizeof(ad), 42, k);
+	ck_assert(aead_open(&cha, m, c, 5 + WIRE_TAG_LEN, ad, sizeof(ad), 42));
+	if (aes.aes)
+		ck_assert(!aead_open(&aes, m, c, 5 + WIRE_TAG_LEN, ad,
+		    sizeof(ad), 42));
+	sodium_memzero(&aes, sizeof(aes));
+}
+END_TEST
+
+/* A full handshake with A offering aes_a and B allowing aes_b: the
+ * cipher both derive. */
+static bool
+negotiated(bool aes_a, bool aes_b)
+{
+	uint8_t got[WIRE_HS_PAYLOAD_MAX], ts[WIRE_TAI64N_LEN];
+	struct noise_keys ki, kr;
+	struct run r;
+	size_t plen;
+
+	A.st.aes = aes_a;
+	B.st.aes = aes_b;
+	run_init(&r, NULL, 0);
+	ck_assert_uint_eq(r.m1[1], aes_a ? WIRE_FLAG_AES256GCM : 0);
+	ck_assert_int_eq(noise_consume_initiation(&B.st, r.m1, r.l1, &r.hr,
+	    &r.seen, ts, got, &plen), NOISE_OK);
+	r.l2 = noise_create_response(&r.hr, &B.st, &r.seen, 9, NULL, 0, r.m2);
+	ck_assert_uint_gt(r.l2, 0);
+	ck_assert_int_eq(noise_consume_response(&r.hi, &A.st, r.m2, r.l2, got,
+	    &plen), NOISE_OK);
+	noise_derive(&r.hi, true, &ki);
+	noise_derive(&r.hr, false, &kr);
+	ck_assert(ki.aes == kr.aes);
+	ck_assert_mem_eq(ki.send, kr.recv, 32);
+	return ki.aes;
+}
+
+START_TEST(cipher_negotiation)
+{
+	ck_assert(negotiated(true, true));
+	ck_assert(!negotiated(true, false));
+	ck_assert(!negotiated(false, true));
+	ck_assert(!negotiated(false, false));
+}
+END_TEST
+
+/* A response may not choose a cipher the initiation did not offer, and
+ * no other bit of the reserved bytes may be set. */
+START_TEST(cipher_not_offered)
+{
+	uint8_t got[WIRE_HS_PAYLOAD_MAX], ts[WIRE_TAI64N_LEN];
+	struct run r;
+	size_t plen;
+
+	A.st.aes = false;
+	B.st.aes = true;
+	run_init(&r, NULL, 0);
+	ck_assert_int_eq(noise_consume_initiation(&B.st, r.m1, r.l1, &r.hr,
+	    &r.seen, ts, got, &plen), NOISE_OK);
+	r.hr.flags = WIRE_FLAG_AES256GCM;	/* as if it had been offered */
+	r.l2 = noise_create_response(&r.hr, &B.st, &r.seen, 9, NULL, 0, r.m2);
+	ck_assert_uint_eq(r.m2[1], WIRE_FLAG_AES256GCM);
+	ck_assert_int_eq(noise_consume_response(&r.hi, &A.st, r.m2, r.l2, got,
+	    &plen), NOISE_ELEN);
+	ck_assert_int_eq(r.hi.state, NOISE_INIT_SENT);	/* left as it was */
+
+	run_init(&r, NULL, 0);
+	r.m1[1] = 0x02;
+	ck_assert_int_eq(noise_check_initiation(&B.st, r.m1, r.l1), NOISE_ELEN);
+}
+END_TEST
+
 START_TEST(tai64n_orders)
 {
 	uint8_t a[12], b[12];
@@ -317,6 +412,9 @@ suite(void)
 	tcase_add_test(tc, wrong_responder);
 	tcase_add_test(tc, response_from_impostor);
 	tcase_add_test(tc, transport_aead);
+	tcase_add_test(tc, transport_ciphers);
+	tcase_add_test(tc, cipher_negotiation);
+	tcase_add_test(tc, cipher_not_offered);
 	tcase_add_test(tc, tai64n_orders);
 	tcase_add_test(tc, peer_key_checks);
 	suite_add_tcase(s, tc);

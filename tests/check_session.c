@@ -262,6 +262,29 @@ START_TEST(happy_path_both_ways)
 	ck_assert_int_eq(y->nrx, 101);
 	ck_assert_uint_eq(st(x)->handshakes, 1);
 	ck_assert_uint_eq(st(y)->handshakes, 1);
+	/* AES-256-GCM where the CPU has it, the same at both ends. */
+	ck_assert_str_eq(session_cipher(sx, NOW), session_cipher(sy, NOW));
+	ck_assert_str_eq(session_cipher(sx, NOW),
+	    crypto_aead_aes256gcm_is_available() ? "aes-256-gcm" :
+	    "chacha20-poly1305");
+}
+END_TEST
+
+/* One end says cipher = chacha20-poly1305: the session uses ChaCha, and
+ * data flows; the next handshake after allowing AES again takes it. */
+START_TEST(cipher_chacha_only)
+{
+	struct session *s;
+
+	ck_assert(!session_table_set_aes(B.t, false));
+	s = establish(&A, &B);
+	ck_assert_str_eq(session_cipher(s, NOW), "chacha20-poly1305");
+	send_str(s, "hello");
+	pump(&A, &B);
+	assert_rx(&B, "hello");
+	ck_assert(session_table_set_aes(B.t, true) ==
+	    (crypto_aead_aes256gcm_is_available() != 0));
+	ck_assert_str_eq(session_cipher(s, NOW), "chacha20-poly1305");
 }
 END_TEST
 
@@ -842,6 +865,7 @@ suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, happy_path_both_ways, 0, 2);
+	tcase_add_test(tc, cipher_chacha_only);
 	tcase_add_test(tc, queue_limit);
 	tcase_add_test(tc, tamper_initiation);
 	tcase_add_test(tc, tamper_response);

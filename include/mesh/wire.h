@@ -10,7 +10,8 @@
  * _Static_asserts below; changing one means a new WIRE_VERSION label.
  *
  * Every packet starts with a type byte and three reserved bytes that must
- * be zero.  Handshake messages carry an encrypted payload of 0 to
+ * be zero, but for the cipher flag of the two handshake messages
+ * (WIRE_FLAG_AES256GCM below).  Handshake messages carry an encrypted payload of 0 to
  * WIRE_HS_PAYLOAD_MAX bytes, so they have a fixed head, a variable AEAD
  * body and a fixed tail (mac1, mac2): their length gives the payload
  * length.
@@ -43,6 +44,16 @@ enum wire_sizes {
 	WIRE_HS_PAYLOAD_MAX = 1024,	/* caller's handshake payload (cert) */
 	WIRE_MAX_PLAINTEXT = 1400,	/* transport payload: fits any UDP path */
 };
+
+/* The transport cipher.  In an initiation's reserved[0]: "I can use
+ * AES-256-GCM" (both ends have AES instructions and allow it).  In a
+ * response's: "this session's transport keys use AES-256-GCM", set only
+ * when the initiation offered it.  Without it (either end lacks AES, or
+ * says cipher = chacha20poly1305): ChaCha20-Poly1305.  The header is mixed
+ * into the handshake hash (overlay/noise.c), so a changed flag fails the
+ * handshake: nobody on the path can choose the cipher.  Same key, same
+ * 96-bit counter nonce either way; the handshake itself is always ChaCha. */
+#define WIRE_FLAG_AES256GCM	0x01
 
 /* Common first word. */
 struct wire_header {

@@ -31,7 +31,7 @@ $CC -g -O1 -std=c11 -Wall -Wextra -Werror \
 	-I"$tmp" -I"$top" -I"$top/include" \
 	"$top/tests/fuzz/fuzz_session.c" \
 	"$top/overlay/session.c" "$top/overlay/dispatch.c" \
-	"$top/overlay/noise.c" \
+	"$top/overlay/noise.c" "$top/overlay/aead.c" \
 	"$top/overlay/mac.c" "$top/overlay/replay.c" \
 	"$top/overlay/cookie.c" "$top/overlay/limit.c" "$top/overlay/index.c" \
 	$(pkg-config --cflags --libs libsodium) \

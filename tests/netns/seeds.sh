@@ -310,8 +310,11 @@ echo "# 100 MB c -> a by ssh via $(field_of server-c server-a via): $ms ms" \
 	"($((100 * 8 * 1000 / (ms ? ms : 1))) Mb/s), server-b relayed $((h1 - h0)) HOPs meanwhile"
 check "100 MB copied c -> a through server-b arrives intact (ssh exit $rc, sha256 ${sum_dst:-none})" \
 	eval '[ "$rc" = 0 ] && [ "$sum_src" = "$sum_dst" ]' || sed 's/^/#   /' "$NETNS_DIR/copy.err"
-check "and it went relayed: server-b passed on more HOPs than the file has 1280-byte packets ($((h1 - h0)))" \
+check "and it went relayed: server-b passed on more HOPs than the file has 1302-byte packets ($((h1 - h0)))" \
 	[ $((h1 - h0)) -gt 80000 ]
+tb=$(counter server-c ip_too_big)
+check "server-c's TCP learned the relayed path's MTU (1302) from meshd's Packet Too Big ($tb written)" \
+	[ "$tb" -gt 0 ]
 rm -f "$NETNS_DIR/big" "$NETNS_DIR/big.got"
 
 # === 4. the relay killed: c goes on through the other ===========================

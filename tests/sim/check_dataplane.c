@@ -83,6 +83,14 @@ START_TEST(direct)
 	ck_assert_uint_eq(ctr(1)->hops_relayed, 0);
 	ck_assert_uint_eq(ctr(0)->ip_out, 100);
 	ck_assert_uint_eq(ctr(2)->ip_in, 100);
+	/* A full-MTU packet fits a member's own path; one larger does not
+	 * come from a TUN of that MTU, and is answered as too big. */
+	sim_send_ip(S, 0, 2, NODE_IP_MTU, ++seq);
+	sim_run_for(S, 200);
+	ck_assert_uint_eq(sim_obs(S, 2)->tun_last_seq, seq);
+	sim_send_ip(S, 0, 2, NODE_IP_MTU + 1, ++seq);
+	ck_assert_uint_eq(sim_obs(S, 0)->tun_too_big_mtu, NODE_IP_MTU);
+	ck_assert_uint_eq(ctr(0)->ip_too_big, 1);
 }
 END_TEST
 
@@ -111,6 +119,17 @@ START_TEST(relayed)
 	/* Both see each other alive, through the relay. */
 	ck_assert(sim_state_is(S, 0, 2, MEMBER_ALIVE));
 	ck_assert(sim_state_is(S, 2, 0, MEMBER_ALIVE));
+
+	/* Path MTU: a relayed packet has 1,302 bytes; a bigger one gets a
+	 * Packet Too Big saying so, and one that fits goes through. */
+	sim_send_ip(S, 0, 2, NODE_IP_MTU, ++seq);
+	ck_assert_uint_eq(sim_obs(S, 0)->tun_too_big_mtu, NODE_IP_MTU_RELAYED);
+	ck_assert_uint_eq(ctr(0)->ip_too_big, 1);
+	got = (unsigned)sim_obs(S, 2)->tun_pkts;
+	sim_send_ip(S, 0, 2, NODE_IP_MTU_RELAYED, ++seq);
+	sim_run_for(S, 200);
+	ck_assert_uint_eq(sim_obs(S, 2)->tun_pkts, got + 1);
+	ck_assert_uint_eq(sim_obs(S, 2)->tun_last_seq, seq);
 }
 END_TEST
 

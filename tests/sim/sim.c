@@ -81,6 +81,9 @@ cb_tun_write(void *ctx, const uint8_t *pkt, size_t len)
 	memcpy(sn->obs.tun_last_src, pkt + 8, 16);
 	if (pkt[6] == 58 && pkt[40] == 1)	/* ICMPv6 unreachable */
 		sn->obs.tun_unreach++;
+	else if (pkt[6] == 58 && pkt[40] == 2)	/* Packet Too Big */
+		sn->obs.tun_too_big_mtu = (uint32_t)pkt[44] << 24 |
+		    (uint32_t)pkt[45] << 16 | (uint32_t)pkt[46] << 8 | pkt[47];
 	else
 		sn->obs.tun_last_seq = (uint32_t)pkt[44] << 24 |
 		    (uint32_t)pkt[45] << 16 | (uint32_t)pkt[46] << 8 | pkt[47];
@@ -116,7 +119,7 @@ sim_send_ip_to(struct sim *sim, int i, const uint8_t dst[static 16],
 	pkt[41] = 0x40;
 	pkt[42] = 0x1f;
 	pkt[43] = 0x40;
-	pkt[44] = (uint8_t)(len - 40) >> 8;	/* UDP length; no checksum */
+	pkt[44] = (uint8_t)((len - 40) >> 8);	/* UDP length; no checksum */
 	pkt[45] = (uint8_t)(len - 40);
 	/* Our seq where the UDP checksum would be, and on. */
 	pkt[44] = (uint8_t)(seq >> 24);

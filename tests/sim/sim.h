@@ -64,6 +64,7 @@ struct sim_obs {
 	/* The node's TUN (the data plane is on in every node): what the
 	 * engine wrote to it. */
 	uint64_t tun_pkts, tun_unreach;	/* packets; ICMPv6 unreachables */
+	uint32_t tun_too_big_mtu;	/* of the last Packet Too Big */
 	uint64_t tun_last_at;		/* ms of the last packet */
 	uint8_t tun_last_src[16];	/* its source address */
 	uint32_t tun_last_seq;		/* sim_send_ip's sequence in it */
