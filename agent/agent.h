@@ -36,6 +36,7 @@ struct agent {
 	struct overlay *ov;		/* NULL when the overlay is off */
 	int tun_fd;			/* -1: no data plane */
 	char tun_name[16];
+	bool tun_vnet;			/* the TUN has its offloads on */
 	uint64_t started_ms;
 	struct agent_stats st;
 };

@@ -28,6 +28,7 @@ conf_init(struct conf *c)
 	snprintf(c->listen, sizeof(c->listen), "%s", CONF_LISTEN_DEFAULT);
 	snprintf(c->user, sizeof(c->user), "%s", CONF_USER_DEFAULT);
 	snprintf(c->tun, sizeof(c->tun), "%s", CONF_TUN_DEFAULT);
+	c->tun_offload = true;
 	if (c->state_dir == NULL || c->nss_socket == NULL ||
 	    c->control_socket == NULL) {
 		conf_free(c);
@@ -393,6 +394,17 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 		p->conf->tun[vl] = '\0';
 		return 0;
 	}
+	if (key_is(k, kl, "tun_offload")) {
+		size_t vl = (size_t)(end - v);
+		if (vl == 2 && memcmp(v, "on", 2) == 0)
+			p->conf->tun_offload = true;
+		else if (vl == 3 && memcmp(v, "off", 3) == 0)
+			p->conf->tun_offload = false;
+		else
+			return fail(p, "tun_offload must be on or off, not '%.*s'",
+			    (int)(vl > 32 ? 32 : vl), v);
+		return 0;
+	}
 	if (key_is(k, kl, "cipher")) {
 		size_t vl = (size_t)(end - v);
 		if (vl == 4 && memcmp(v, "auto", 4) == 0)
@@ -419,7 +431,7 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 	}
 	return fail(p, "unknown key '%.*s' (known: state_dir, nss_socket, "
 	    "control_socket, log_level, ttl, dead_after, listen, peer, host, "
-	    "user, tun, cipher)",
+	    "user, tun, tun_offload, cipher)",
 	    (int)(kl > 64 ? 64 : kl), k);
 }
 

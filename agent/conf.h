@@ -57,6 +57,10 @@ struct conf {
 	/* The data plane's interface ("mesh0" by default); empty: `tun =
 	 * off`, no data plane, names only. */
 	char tun[CONF_TUN_MAX + 1];
+	/* `tun_offload`: open the TUN with the virtio-net header and TSO, so
+	 * one read or write carries up to 64 KB (default on; meshd falls
+	 * back to plain packets when the kernel refuses). */
+	bool tun_offload;
 	/* `cipher = chacha20-poly1305`: never offer AES-256-GCM (default
 	 * auto: offered when this CPU has AES instructions). */
 	bool chacha_only;

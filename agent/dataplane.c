@@ -34,20 +34,35 @@ dataplane_open(struct agent *a, char *ifname, size_t len)
 			log_warnx("no data plane: %s", err);
 		return -1;
 	}
-	if ((fd = tun_open(a->conf.tun, name, terr)) < 0) {
+	a->tun_vnet = a->conf.tun_offload;
+	if ((fd = tun_open(a->conf.tun, a->tun_vnet, name, terr)) >= 0 &&
+	    a->tun_vnet && tun_offload(fd, name, terr) < 0) {
+		/* The device goes with its fd: made again, plain. */
+		log_warnx("tun offload refused, one packet per read and write "
+		    "instead: %s", terr);
+		tun_close(fd);
+		a->tun_vnet = false;
+		fd = tun_open(a->conf.tun, false, name, terr);
+	}
+	if (fd < 0) {
+		a->tun_vnet = false;
 		log_warnx("no data plane (names still resolve): %s", terr);
 		identity_free(&id);
 		return -1;
 	}
 	if (tun_setup(name, DATAPLANE_MTU, id.addr, id.prefix, terr) < 0) {
 		log_warnx("no data plane (names still resolve): %s", terr);
+		a->tun_vnet = false;
 		tun_close(fd);
 		identity_free(&id);
 		return -1;
 	}
 	snprintf(ifname, len, "%s", name);
 	log_info("data plane: %s, MTU %d, this node's address and its "
-	    "network's /48 routed into it", name, DATAPLANE_MTU);
+	    "network's /48 routed into it; offload %s", name, DATAPLANE_MTU,
+	    a->tun_vnet ? "on (TSO for IPv6, checksums: up to 64 KB a read)" :
+	    a->conf.tun_offload ? "off (refused by the kernel)" :
+	    "off (tun_offload = off)");
 	identity_free(&id);
 	return fd;
 }

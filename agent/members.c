@@ -197,6 +197,16 @@ overlay_counters_json(struct overlay *ov)
 		{ "links_published", c->links_published },
 		{ "drop_links", c->drop_links },
 		{ "tun_errors", ov->tun_errors },
+		{ "tun_tso_in", ov->gso.split_in },
+		{ "tun_tso_segs", ov->gso.split_segs },
+		{ "tun_csum_done", ov->gso.csum_done },
+		{ "tun_drop_vnet", ov->gso.drop[GSO_E_SHORT] +
+		    ov->gso.drop[GSO_E_CSUM] + ov->gso.drop[GSO_E_TYPE] +
+		    ov->gso.drop[GSO_E_SIZE] + ov->gso.drop[GSO_E_PROTO] +
+		    ov->gso.drop[GSO_E_LEN] },
+		{ "tun_gro_segs", ov->gso.coal_segs },
+		{ "tun_gro_writes", ov->gso.coal_writes },
+		{ "tun_gro_single", ov->gso.coal_single },
 		{ "renew_asked", c->renew_asked },
 		{ "renewed", c->renewed },
 		{ "renew_issued", c->renew_issued },

@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "event.h"
 #include "log.h"
+#include "overlay/gso.h"
 #include "overlay/identity.h"
 #include "overlay/node.h"
 #include "udp.h"
@@ -48,6 +49,10 @@ struct overlay {
 	bool cert_unsaved, cert_save_failed;	/* node.cert behind the engine */
 	struct log_rl join_warn;	/* "invite ... refused": strangers' doing */
 	uint64_t tun_errors;
+	/* the TUN: one read's buffer; with its offloads, the coalescer */
+	uint8_t *tun_buf;
+	struct gso_coal *coal;
+	struct gso_counters gso;
 	uint64_t ticked;		/* ms of the last node_tick */
 	/* members whose first record came in since the last export */
 	char (*fresh)[MESH_LABEL_MAX + 1];

@@ -38,12 +38,15 @@
 #include "dataplane.h"
 #include "overlay.h"
 #include "tun.h"
+#include "overlay/gso.h"
 #include "agent/records.h"
 #include "invites.h"
 #include "state.h"
 
 #define RX_BATCHES 8	/* batches of datagrams per wake-up: the loop stays fair */
 #define TUN_BURST 64	/* packets from the TUN per wake-up */
+#define TUN_BURST_VNET 8	/* super-packets (up to 64 KB each), offload on */
+#define TUN_BUF (TUN_VNET_HLEN + GSO_PKT_MAX)
 
 static uint64_t
 overlay_now(void)
@@ -75,13 +78,35 @@ cb_wallclock(void *ctx, uint64_t *sec, uint32_t *nsec)
 	*nsec = (uint32_t)ts.tv_nsec;
 }
 
+/* With the TUN's offloads on, packets for it are gathered into TCP
+ * super-packets (overlay/gso.h) and written when the wake-up ends
+ * (tun_flush) or the coalescer has no room. */
 static void
 cb_tun_write(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct overlay *ov = ctx;
 
-	if (tun_write(ov->a->tun_fd, pkt, len) < 0)
+	if (ov->coal != NULL)
+		gso_coal_add(ov->coal, pkt, len);
+	else if (tun_write(ov->a->tun_fd, pkt, len) < 0)
 		ov->tun_errors++;
+}
+
+static void
+coal_write(void *ctx, const uint8_t vnet[GSO_VNET_HLEN], const uint8_t *pkt,
+    size_t len)
+{
+	struct overlay *ov = ctx;
+
+	if (tun_write_vnet(ov->a->tun_fd, vnet, pkt, len) < 0)
+		ov->tun_errors++;
+}
+
+static void
+tun_flush(struct overlay *ov)
+{
+	if (ov->coal != NULL)
+		gso_coal_flush(ov->coal);
 }
 
 static uint32_t
@@ -394,6 +419,7 @@ kick(struct overlay *ov)
 	ms = next == UINT64_MAX ? 60000 : next > now ? next - now : 0;
 	ev_timer_start(ov->a->loop, &ov->tick, ms > 60000 ? 60000 : ms,
 	    on_tick, ov);
+	tun_flush(ov);
 }
 
 /* After packets: the engine's timers at most once a millisecond (a tick
@@ -407,6 +433,7 @@ kick_after_packets(struct overlay *ov)
 		kick(ov);
 	else
 		ev_timer_start(ov->a->loop, &ov->tick, 1, on_tick, ov);
+	tun_flush(ov);
 }
 
 static void
@@ -430,20 +457,41 @@ on_readable(struct ev_loop *loop, int fd, int events, void *data)
 	kick_after_packets(ov);
 }
 
-/* Packets from the TUN, a bounded number per wake-up. */
+struct split_ctx {
+	struct overlay *ov;
+	uint64_t now;
+};
+
+static void
+split_send(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct split_ctx *sc = ctx;
+
+	node_send_ip(sc->ov->node, sc->now, pkt, len);
+}
+
+/* Packets from the TUN, a bounded number per wake-up.  With the offloads
+ * on, each read is a virtio-net header and a packet or a TCP
+ * super-packet, cut into the segments the peer gets. */
 static void
 on_tun(struct ev_loop *loop, int fd, int events, void *data)
 {
 	struct overlay *ov = data;
-	uint8_t buf[DATAPLANE_MTU + 64];
+	bool vnet = ov->a->tun_vnet;
+	struct split_ctx sc = { .ov = ov };
 
 	(void)loop;
 	(void)events;
-	for (int i = 0; i < TUN_BURST; i++) {
-		ssize_t n = tun_read(fd, buf, sizeof(buf));
+	for (int i = 0; i < (vnet ? TUN_BURST_VNET : TUN_BURST); i++) {
+		ssize_t n = tun_read(fd, ov->tun_buf, TUN_BUF);
 		if (n <= 0)
 			break;
-		node_send_ip(ov->node, overlay_now(), buf, (size_t)n);
+		sc.now = overlay_now();
+		if (vnet)
+			gso_split(ov->tun_buf, (size_t)n, split_send, &sc,
+			    &ov->gso);
+		else
+			node_send_ip(ov->node, sc.now, ov->tun_buf, (size_t)n);
 	}
 	kick_after_packets(ov);
 }
@@ -550,6 +598,13 @@ overlay_new(struct agent *a)
 		log_warn("cannot listen on UDP %s", a->conf.listen);
 		goto fail;
 	}
+	if (a->tun_fd >= 0 && (ov->tun_buf = malloc(TUN_BUF)) == NULL)
+		goto fail;
+	if (a->tun_fd >= 0 && a->tun_vnet) {
+		if ((ov->coal = malloc(sizeof(*ov->coal))) == NULL)
+			goto fail;
+		gso_coal_init(ov->coal, coal_write, ov, &ov->gso);
+	}
 	if (node_setup(ov) < 0)
 		goto fail;
 	records_load(ov);
@@ -591,6 +646,8 @@ overlay_free(struct overlay *ov)
 	}
 	if (ov->a->tun_fd >= 0)
 		ev_io_del(ov->a->loop, ov->a->tun_fd);
+	free(ov->coal);
+	free(ov->tun_buf);
 	free(ov->fresh);
 	free(ov);
 }

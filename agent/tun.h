@@ -1,7 +1,11 @@
 /*
  * The TUN device: meshd's side of the kernel's packet path.  One backend
  * per OS behind these few functions (tinc's devops_t idea); this tree has
- * tun-linux.c.  Packets are bare IP, no header in front (IFF_NO_PI).
+ * tun-linux.c.  Packets are bare IP, no header in front (IFF_NO_PI) --
+ * unless the device was opened with `vnet` and its offloads (tun_offload):
+ * then every read and write carries the 10-byte virtio-net header first
+ * and a read may return a TCP super-packet of up to 64 KB, which
+ * overlay/gso.c cuts up and, the other way, builds.
  *
  * Setting the device up needs CAP_NET_ADMIN and happens once, before
  * meshd drops it: tun_open() creates the interface, tun_setup() gives it
@@ -19,6 +23,7 @@
 #ifndef MESH_TUN_H
 #define MESH_TUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,18 +31,27 @@
 #define TUN_ERR_LEN	160
 #define TUN_NAME_MAX	16	/* IFNAMSIZ, with the NUL */
 #define TUN_PREFIX_LEN	6	/* a /48: MESH_PREFIX_LEN */
+#define TUN_VNET_HLEN	10	/* struct virtio_net_hdr, GSO_VNET_HLEN */
 
 /* Create (or attach to) the TUN device `name`; its real name goes to
- * ifname (the kernel may fill a "%d").  A non-blocking, close-on-exec fd,
- * or -errno. */
-int tun_open(const char *name, char ifname[TUN_NAME_MAX],
+ * ifname (the kernel may fill a "%d").  vnet: with the virtio-net header
+ * (IFF_VNET_HDR).  A non-blocking, close-on-exec fd, or -errno. */
+int tun_open(const char *name, bool vnet, char ifname[TUN_NAME_MAX],
     char err[TUN_ERR_LEN]);
+/* On a device opened with vnet: check the header is on and its size
+ * ours, and ask for TSO for IPv6 with checksum offload.  0, or -errno
+ * when the kernel does not do all of it (the caller then closes the fd
+ * and opens the device again without vnet). */
+int tun_offload(int fd, const char *ifname, char err[TUN_ERR_LEN]);
 /* MTU, address/128, route prefix::/48 into the device, link up. */
 int tun_setup(const char *ifname, unsigned mtu, const uint8_t addr[16],
     const uint8_t prefix[TUN_PREFIX_LEN], char err[TUN_ERR_LEN]);
-/* One packet; -errno (-EAGAIN when none is waiting). */
+/* One packet (or super-packet); -errno (-EAGAIN when none is waiting). */
 ssize_t tun_read(int fd, uint8_t *buf, size_t len);
 ssize_t tun_write(int fd, const uint8_t *pkt, size_t len);
+/* With the offloads: the header and the packet, in one writev(). */
+ssize_t tun_write_vnet(int fd, const uint8_t vnet[TUN_VNET_HLEN],
+    const uint8_t *pkt, size_t len);
 void tun_close(int fd);
 
 #endif

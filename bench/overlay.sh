@@ -3,11 +3,12 @@
 # and nebula and the bare link, in one run, on the same two namespaces.
 # Not a test: never in `make check` or CI.  Root only.
 #
-#   sudo bench/overlay.sh [-r ROUNDS] [-s bare,meshd,tinc,yggdrasil,nebula]
+#   sudo bench/overlay.sh [-r ROUNDS] [-s bare,meshd,meshd_plain,tinc,yggdrasil,nebula]
 #                         [-f FAILOVER_RUNS] [-F meshd,tinc] [-t SECONDS] [-p] [-n]
 #
 #   -r  rounds of the throughput part (default 3; the table shows medians)
-#   -s  which systems (default all five)
+#   -s  which systems (default all six; meshd_plain is meshd with
+#       tun_offload = off, one TUN read or write per packet)
 #   -f  runs of the relay failover part (default 3; 0 skips it)
 #   -F  which systems fail over (default meshd,tinc)
 #   -m  how the relay fails (default kill,cut): kill = SIGKILL to its daemon
@@ -43,7 +44,7 @@ top_builddir=${BENCH_BUILDDIR:-$top_srcdir}
 export top_srcdir top_builddir
 . "$top_srcdir/tests/netns/lib.sh"
 
-ROUNDS=3 SYSTEMS=bare,meshd,tinc,yggdrasil,nebula FRUNS=3 FSYSTEMS=meshd,tinc
+ROUNDS=3 SYSTEMS=bare,meshd,meshd_plain,tinc,yggdrasil,nebula FRUNS=3 FSYSTEMS=meshd,tinc
 SECS=10 PROFILE= INSTALL=1 FMODES="kill cut"
 while getopts r:s:f:F:m:t:pnh o; do
 	case $o in
@@ -82,10 +83,11 @@ HZ=$(getconf CLK_TCK)
 
 has() { case ",$1," in *,"$2",*) return 0 ;; esac; return 1; }
 note_skip() { eval "skip_$1=\"\$2\""; say "$1: skipped: $2"; }
-for s in bare meshd tinc yggdrasil nebula; do eval "skip_$s="; done
-if has "$SYSTEMS,$FSYSTEMS" meshd; then
+for s in bare meshd meshd_plain tinc yggdrasil nebula; do eval "skip_$s="; done
+if has "$SYSTEMS,$FSYSTEMS" meshd || has "$SYSTEMS" meshd_plain; then
 	if [ ! -x "$MESHD" ]; then note_skip meshd "no meshd in $top_builddir (./bootstrap && ./configure && make)"
 	elif ! overlay_available; then note_skip meshd "this meshctl has no overlay"; fi
+	skip_meshd_plain=$skip_meshd
 fi
 command -v tincd >/dev/null 2>&1 || note_skip tinc "tincd not installed (Debian: tinc)"
 command -v yggdrasil >/dev/null 2>&1 || note_skip yggdrasil "yggdrasil not installed (Debian: yggdrasil)"
@@ -192,7 +194,8 @@ mesh_addr() {	# NODE: its overlay address
 meshd_fresh() {	# NODE...: new state and config
 	for _x; do
 		rm -rf "$NETNS_DIR/$_x/state" "$NETNS_DIR/$_x/meshd.log"
-		node_conf "$_x" "nss_socket = /run/mesh/nss.sock" "control_socket = /run/mesh/meshd.sock"
+		node_conf "$_x" "nss_socket = /run/mesh/nss.sock" "control_socket = /run/mesh/meshd.sock" \
+			"tun_offload = ${MESHD_OFFLOAD:-on}"
 	done
 }
 meshd_up() {
@@ -205,6 +208,9 @@ meshd_up() {
 	DST=$(mesh_addr "$B") PA=$(meshd_pid "$A") PB=$(meshd_pid "$B")
 }
 meshd_down() { stop_meshd "$A"; stop_meshd "$B"; }
+# The same meshd with the TUN's offloads off: before and after in one run.
+meshd_plain_up() { MESHD_OFFLOAD=off; meshd_up; _rc=$?; MESHD_OFFLOAD=; return $_rc; }
+meshd_plain_down() { meshd_down; }
 
 # --- tinc 1.0 ------------------------------------------------------------------------------
 # tinc_conf NODE TNAME OVERLAY-IP [CONNECTTO...]: its confdir $NETNS_DIR/NODE/tinc.
@@ -340,7 +346,7 @@ profile_meshd() {
 
 # --- the throughput run ----------------------------------------------------------------------
 SYS_ORDER=
-for s in bare meshd tinc yggdrasil nebula; do
+for s in bare meshd meshd_plain tinc yggdrasil nebula; do
 	has "$SYSTEMS" "$s" || continue
 	eval "sk=\$skip_$s"
 	[ -z "$sk" ] && SYS_ORDER="$SYS_ORDER $s"
@@ -528,7 +534,7 @@ python3 - "$R" "$F" "$ROUNDS" "$SECS" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 fo = [l.split() for l in open(sys.argv[2]) if l.strip()]
-order = ["bare", "meshd", "tinc", "yggdrasil", "nebula"]
+order = ["bare", "meshd", "meshd_plain", "tinc", "yggdrasil", "nebula"]
 def med(sys_, col):
     v = [float(r[col]) for r in rows if r[0] == sys_ and r[col] != "-"]
     return (statistics.median(v), min(v), max(v), len(v)) if v else None
@@ -582,7 +588,7 @@ if fo:
 print("\nraw rounds (system round Gb/s rtt_med rtt_mean cpu_snd cpu_rcv rss_snd rss_rcv pings retransmits):")
 for r in rows: print("  " + " ".join(r))
 PY
-for s in bare meshd tinc yggdrasil nebula; do
+for s in bare meshd meshd_plain tinc yggdrasil nebula; do
 	eval "sk=\$skip_$s"
 	[ -z "$sk" ] || echo "$s: skipped: $sk"
 done

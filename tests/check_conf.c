@@ -27,6 +27,7 @@ START_TEST(defaults)
 	ck_assert_str_eq(c.user, "mesh");
 	ck_assert(!c.user_set);
 	ck_assert_str_eq(c.tun, "mesh0");
+	ck_assert(c.tun_offload);
 	ck_assert_uint_eq(c.nhosts, 0);
 	ck_assert_int_eq(parse(""), 0);
 	ck_assert_uint_eq(c.ttl, 60);
@@ -100,6 +101,10 @@ START_TEST(every_level_and_ttl)
 	ck_assert_str_eq(c.tun, "mesh-7.x");
 	ck_assert_int_eq(parse("tun = abcdefghijklmno\n"), 0);	/* 15: IFNAMSIZ - 1 */
 	ck_assert_str_eq(c.tun, "abcdefghijklmno");
+	ck_assert_int_eq(parse("tun_offload = off\n"), 0);
+	ck_assert(!c.tun_offload);
+	ck_assert_int_eq(parse("tun_offload=on # TSO\n"), 0);
+	ck_assert(c.tun_offload);
 	ck_assert(!c.chacha_only);
 	ck_assert_int_eq(parse("cipher = chacha20-poly1305\n"), 0);
 	ck_assert(c.chacha_only);

@@ -214,6 +214,10 @@ START_TEST(err_tun)
 	bad("tun = abcdefghijklmnop\n", 1, "tun must be an interface name of at most 15");
 	bad("tun = mesh/0\n", 1, "tun must be an interface name");
 	bad("tun = me sh\n", 1, "tun must be an interface name");
+	bad("tun_offload = \n", 1, "'tun_offload' needs a value");
+	bad("tun_offload = yes\n", 1, "tun_offload must be on or off, not 'yes'");
+	bad("tun_offload = on off\n", 1, "tun_offload must be on or off, not 'on off'");
+	bad("tun_offload = ON\n", 1, "tun_offload must be on or off");
 }
 END_TEST
 

@@ -5,7 +5,11 @@
 # The first node makes the network; the others join by invite.  Then every
 # node must resolve every name through getent, see every other member
 # alive, save its records and answer from them at once after a restart,
-# and notice a killed member die and come back.
+# and notice a killed member die and come back.  The data plane carries
+# a TCP echo, UDP datagrams and a bulk copy (BULK_MB, default 200, checked
+# by SHA-256) with the TUN's offloads as meshd.conf says: TUN_OFFLOAD=on
+# (the default), or off (tests/overlay-plain.sh: n1 with tun_offload =
+# off, the others refused by a shim kernel and in plain mode too).
 . "$top_srcdir/tests/lib.sh"
 need_root
 need_cmd unshare nsenter getent ip mount
@@ -22,6 +26,29 @@ OVNET_NODES=$NODES OVNET_NS=ovn OVNET_V4=10.77.0 OVNET_V6=2001:db8:77:
 . "$top_srcdir/tests/ovnet.sh"
 # n2 gives up on a silent member sooner than the default 5 s.
 echo "dead_after = 3" >> "$tmp/n2/meshd.conf"
+TUN_OFFLOAD=${TUN_OFFLOAD:-on}
+BULK_MB=${BULK_MB:-200}
+if [ "$TUN_OFFLOAD" = on ]; then
+	for i in $(seq 1 "$NODES"); do echo "tun_offload = on" >> "$tmp/n$i/meshd.conf"; done
+else
+	# n1 is told off; the others ask, and a kernel that refuses
+	# (tests/nooffload.c, preloaded) makes them fall back.
+	echo "tun_offload = off" >> "$tmp/n1/meshd.conf"
+	shim=$top_builddir/tests/.libs/libnooffload.so
+	[ -f "$shim" ] || fail "no $shim (make check builds it)"
+	cat > "$tmp/meshd-nooffload" <<WRAP
+#!/bin/sh
+LD_PRELOAD=\${LD_PRELOAD:+\$LD_PRELOAD:}$shim \
+ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0 exec "$MESHD" "\$@"
+WRAP
+	chmod +x "$tmp/meshd-nooffload"
+	MESHD=$tmp/meshd-nooffload
+fi
+# counter I NAME: node I's overlay counter NAME
+counter() {
+	ctl "$1" --json status | python3 -c "
+import json, sys; print(json.load(sys.stdin)['agent']['counters']['overlay']['$2'])"
+}
 
 # all_resolve: every node resolves every name (within 20 s).
 all_resolve() {
@@ -92,6 +119,84 @@ c = socket.create_connection(('n3.mesh', 7777), timeout=5)
 c.sendall(b'overlay'); print(c.recv(100).decode())")
 check "a TCP connection from n1 to n3.mesh:7777 by name carries data" [ "$out" = yalrevo ] ||
 	echo "  got: $out"
+case $TUN_OFFLOAD in
+on) want="offload on" ;;
+*) want="offload off (tun_offload = off)" ;;
+esac
+check "n1 logged its TUN's offload mode: $want" grep -q "data plane: mesh0.*$want" "$tmp/n1/log" ||
+	grep "data plane\|offload" "$tmp/n1/log"
+if [ "$TUN_OFFLOAD" != on ]; then
+	check "n3, refused by the kernel, said so" grep -q "tun offload refused.*TSO for IPv6" "$tmp/n3/log" ||
+		grep "offload" "$tmp/n3/log"
+	check "and fell back to plain packets" grep -q "data plane: mesh0.*offload off (refused by the kernel)" \
+		"$tmp/n3/log"
+fi
+# UDP both ways of sizes up to the MTU: the checksum the kernel leaves to
+# the device (offload on) must be completed, or n3's kernel drops them.
+node_run 3 python3 -c "
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(('$(cat "$tmp/n3/addr")', 7779)); s.settimeout(10)
+n = 0
+while n < 40:
+    b, a = s.recvfrom(2000)
+    if b != bytes([len(b) % 251]) * len(b): break
+    s.sendto(b, a); n += 1
+" > "$tmp/udp3.out" 2>&1 &
+sleep 0.3
+out=$(node_run 1 python3 -c "
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(3)
+ok = 0
+for i in range(40):
+    n = 1 + i * 34
+    s.sendto(bytes([n % 251]) * n, ('n3.mesh', 7779))
+    try:
+        ok += s.recv(2000) == bytes([n % 251]) * n
+    except OSError:
+        pass
+print(ok)")
+check "40 UDP datagrams of 1 to 1327 bytes to n3.mesh and back ($out)" [ "$out" = 40 ]
+# A bulk TCP copy, n1 -> n3: what the offloads are for.
+dd if=/dev/urandom of="$tmp/bulk" bs=1M count="$BULK_MB" status=none
+want=$(sha256sum < "$tmp/bulk" | cut -d' ' -f1)
+node_run 3 python3 -c "
+import hashlib, socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$(cat "$tmp/n3/addr")', 7778)); s.listen(1)
+c, _ = s.accept(); h = hashlib.sha256(); n = 0
+while True:
+    b = c.recv(1 << 20)
+    if not b: break
+    h.update(b); n += len(b)
+print(n, h.hexdigest())
+" > "$tmp/bulk3.out" 2>&1 &
+bulk_pid=$!
+sleep 0.3
+t0=$(ms)
+node_run 1 python3 -c "
+import socket
+c = socket.create_connection(('n3.mesh', 7778), timeout=60)
+with open('$tmp/bulk', 'rb') as f: c.sendfile(f)
+c.shutdown(socket.SHUT_WR); c.recv(1); c.close()"
+wait "$bulk_pid"
+t=$(($(ms) - t0))
+check "$BULK_MB MB from n1 to n3.mesh over TCP arrive intact ($t ms, $((BULK_MB * 8000 / (t + 1))) Mb/s)" \
+	[ "$(cat "$tmp/bulk3.out")" = "$((BULK_MB * 1048576)) $want" ] || cat "$tmp/bulk3.out"
+rm -f "$tmp/bulk"
+tso=$(counter 1 tun_tso_in) gro=$(counter 3 tun_gro_writes)
+if [ "$TUN_OFFLOAD" = on ]; then
+	check "n1 read TCP super-packets from its TUN ($tso) and n3 wrote some ($gro)" \
+		[ "$((${tso:-0} > 0 && ${gro:-0} > 0))" = 1 ]
+else
+	check "without the offload, no super-packets either way ($tso, $gro)" \
+		[ "${tso:-1}/${gro:-1}" = 0/0 ]
+fi
+for c in tun_drop_vnet tun_errors; do
+	v="$(counter 1 $c)/$(counter 3 $c)"
+	check "n1 and n3: $c is 0 ($v)" [ "$v" = 0/0 ]
+done
 unowned=$(python3 -c "import ipaddress; a = int(ipaddress.IPv6Address('$(cat "$tmp/n1/addr")'))
 print(ipaddress.IPv6Address(a >> 80 << 80 | 0x1234))")	# in the /48, nobody's
 out=$(node_run 1 python3 -c "

@@ -36,7 +36,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	mtu = strtoul(argv[4], NULL, 10);
-	fd = tun_open(argv[1], ifname, err);
+	fd = tun_open(argv[1], false, ifname, err);
 	if (fd < 0) {
 		fprintf(stderr, "tun_test: %s\n", err);
 		return 1;

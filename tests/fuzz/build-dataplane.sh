@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the libFuzzer targets for the pure data plane: fuzz_ippkt (IP
-# header checks, ICMPv6 errors) and fuzz_linkstate (link record decoder,
-# graph, shortest paths, dot output).
+# header checks, ICMPv6 errors), fuzz_gso (TUN super-packets: split and
+# coalesce) and fuzz_linkstate (link record decoder, graph, shortest
+# paths, dot output).
 #
 #   tests/fuzz/build-dataplane.sh [OUTDIR]
 #
@@ -32,6 +33,8 @@ fuzz() {
 
 fuzz fuzz_ippkt "$src/overlay/ippkt.c"
 bins="$out/fuzz_ippkt"
+fuzz fuzz_gso "$src/overlay/gso.c" "$src/overlay/ippkt.c"
+bins="$bins $out/fuzz_gso"
 if [ -f "$src/overlay/linkstate.c" ]; then
 	fuzz fuzz_linkstate "$src/overlay/linkstate.c"
 	bins="$bins $out/fuzz_linkstate"
