@@ -394,12 +394,15 @@ kick(struct overlay *ov)
 	ms = next == UINT64_MAX ? 60000 : next > now ? next - now : 0;
 	ev_timer_start(ov->a->loop, &ov->tick, ms > 60000 ? 60000 : ms,
 	    on_tick, ov);
+	udp_flush(&ov->udp);
 }
 
 /* After packets: the engine's timers at most once a millisecond (a tick
  * walks every peer: no work per packet batch that grows with the mesh).
  * Within the same millisecond, the tick timer is brought to 1 ms at most,
- * in case the packets brought a deadline forward. */
+ * in case the packets brought a deadline forward.  Either way the
+ * datagrams the wake-up queued go out now, in one batch: every wake-up
+ * that can make the engine send ends here or in kick(). */
 static void
 kick_after_packets(struct overlay *ov)
 {
@@ -407,6 +410,7 @@ kick_after_packets(struct overlay *ov)
 		kick(ov);
 	else
 		ev_timer_start(ov->a->loop, &ov->tick, 1, on_tick, ov);
+	udp_flush(&ov->udp);
 }
 
 static void
@@ -533,6 +537,17 @@ node_setup(struct overlay *ov)
 	return 0;
 }
 
+/* Which UDP offloads are on, and why one is not. */
+static void
+log_offloads(const struct udp *u)
+{
+	char gso[128], gro[128];
+
+	log_info("overlay: UDP GSO %s, GRO %s",
+	    udp_offload_str(u->gso_off, u->gso_err, gso, sizeof(gso)),
+	    udp_offload_str(u->gro_off, u->gro_err, gro, sizeof(gro)));
+}
+
 struct overlay *
 overlay_new(struct agent *a)
 {
@@ -545,7 +560,8 @@ overlay_new(struct agent *a)
 		return NULL;
 	ov->a = a;
 	ov->udp.fd = -1;
-	if ((rc = udp_open(&ov->udp, a->conf.listen)) < 0) {
+	if ((rc = udp_open(&ov->udp, a->conf.listen, a->conf.udp_gso,
+	    a->conf.udp_gro)) < 0) {
 		errno = -rc;
 		log_warn("cannot listen on UDP %s", a->conf.listen);
 		goto fail;
@@ -565,6 +581,7 @@ overlay_new(struct agent *a)
 	ev_timer_start(a->loop, &ov->maint, 10, on_maint, ov);
 	log_info("overlay: %s.mesh listening on UDP %s", a->id.name,
 	    a->conf.listen);
+	log_offloads(&ov->udp);
 	return ov;
 fail:
 	overlay_free(ov);
@@ -581,6 +598,7 @@ overlay_free(struct overlay *ov)
 	if (ov->node != NULL) {
 		/* Say goodbye, so that members show "left" rather than "dead". */
 		node_leave(ov->node, overlay_now());
+		udp_flush(&ov->udp);
 		records_sync(ov, true);
 		node_free(ov->node);
 	}
