@@ -6,6 +6,9 @@
 # node must resolve every name through getent, see every other member
 # alive, save its records and answer from them at once after a restart,
 # and notice a killed member die and come back.
+#
+# OVERLAY_OFFLOADS=off: every meshd with udp_gso = off and udp_gro = off
+# (tests/overlay_off.sh runs it so); OVERLAY_NS: the namespaces' prefix.
 . "$top_srcdir/tests/lib.sh"
 need_root
 need_cmd unshare nsenter getent ip mount
@@ -18,8 +21,14 @@ if [ -z "$MESH_OVERLAY_INNER" ]; then
 		"${SHELL:-/bin/sh}" "$0" "$@"
 fi
 
-OVNET_NODES=$NODES OVNET_NS=ovn OVNET_V4=10.77.0 OVNET_V6=2001:db8:77:
+OFFLOADS=${OVERLAY_OFFLOADS:-on}
+case $OFFLOADS in on|off) ;; *) fail "OVERLAY_OFFLOADS must be on or off" ;; esac
+OVNET_NODES=$NODES OVNET_NS=${OVERLAY_NS:-ovn} OVNET_V4=10.77.0 OVNET_V6=2001:db8:77:
 . "$top_srcdir/tests/ovnet.sh"
+for i in $(seq 1 "$NODES"); do
+	printf 'udp_gso = %s\nudp_gro = %s\n' "$OFFLOADS" "$OFFLOADS" >> "$tmp/n$i/meshd.conf"
+done
+echo "# UDP offloads (udp_gso, udp_gro): $OFFLOADS"
 # n2 gives up on a silent member sooner than the default 5 s.
 echo "dead_after = 3" >> "$tmp/n2/meshd.conf"
 
@@ -49,7 +58,7 @@ for i in $(seq 2 "$NODES"); do
 	ctl "$i" join "$token" > "$tmp/n$i/join.out" 2>&1
 	check "n$i joins by invite" grep -q "joined as n$i.mesh" "$tmp/n$i/join.out" ||
 		cat "$tmp/n$i/join.out"
-	ip netns exec "ovn$i" "$MESHCTL" --state-dir "$tmp/reuse$i" join "$token" \
+	ip netns exec "$OVNET_NS$i" "$MESHCTL" --state-dir "$tmp/reuse$i" join "$token" \
 		> "$tmp/n$i/reuse.out" 2>&1
 	check "the token is single-use" grep -q "already used" "$tmp/n$i/reuse.out" ||
 		cat "$tmp/n$i/reuse.out"
@@ -62,7 +71,7 @@ check "every node resolves every name through getent" all_resolve
 
 # --- the data plane: packets by name ------------------------------------------
 check "n1 has its mesh0 with its own address" sh -c \
-	"ip netns exec ovn1 ip -6 addr show dev mesh0 | grep -q '$(cat "$tmp/n1/addr")/128'"
+	"ip netns exec ${OVNET_NS}1 ip -6 addr show dev mesh0 | grep -q '$(cat "$tmp/n1/addr")/128'"
 check "n1 pings n2.mesh through the overlay" node_run 1 ping -6 -q -c 2 -i 0.2 -W 3 n2.mesh
 out=$(ctl 1 status n2)
 check "meshctl status n2 says how n2 is reached (direct, to its endpoint)" sh -c \
@@ -92,6 +101,51 @@ c = socket.create_connection(('n3.mesh', 7777), timeout=5)
 c.sendall(b'overlay'); print(c.recv(100).decode())")
 check "a TCP connection from n1 to n3.mesh:7777 by name carries data" [ "$out" = yalrevo ] ||
 	echo "  got: $out"
+# --- bulk: 16 MB through the overlay, intact, with the offloads as set ---------
+udp_counter() {	# udp_counter I KEY: node I's overlay counter KEY
+	ctl "$1" --json status | python3 -c "
+import json, sys; print(json.load(sys.stdin)['agent']['counters']['overlay']['$2'])"
+}
+node_run 3 python3 -c "
+import hashlib, socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$(cat "$tmp/n3/addr")', 7778)); s.listen(1)
+s.settimeout(60); c, _ = s.accept(); c.settimeout(60)
+h = hashlib.sha256(); n = 0
+while True:
+    b = c.recv(1 << 16)
+    if not b: break
+    h.update(b); n += len(b)
+print(n, h.hexdigest()); c.close()
+" > "$tmp/bulk.out" 2>&1 &
+bulk_srv=$!
+sleep 0.3
+sent=$(node_run 1 python3 -c "
+import hashlib, os, socket
+h = hashlib.sha256(); n = 0
+c = socket.create_connection(('n3.mesh', 7778), timeout=60)
+for i in range(16):
+    b = os.urandom(1 << 20); c.sendall(b); h.update(b); n += len(b)
+c.shutdown(socket.SHUT_WR); c.recv(1); c.close()
+print(n, h.hexdigest())")
+wait "$bulk_srv"
+got=$(cat "$tmp/bulk.out")
+check "16 MB from n1 to n3.mesh arrive intact (sha256, offloads $OFFLOADS)" \
+	[ "${sent:-nothing}" = "$got" ] || echo "  sent: $sent, got: $got"
+gso=$(udp_counter 1 udp_tx_gso) gro=$(udp_counter 3 udp_rx_gro)
+echo "# n1 sent $(udp_counter 1 udp_tx_datagrams) datagrams in $(udp_counter 1 udp_tx_calls)" \
+	"calls ($gso GSO messages); n3 received $(udp_counter 3 udp_rx_datagrams) in" \
+	"$(udp_counter 3 udp_rx_calls) calls ($gro coalesced buffers)"
+if [ "$OFFLOADS" = on ]; then
+	check "n1 logged its UDP offloads on" grep -q "UDP GSO on, GRO on" "$tmp/n1/log"
+	check "n1 sent runs of datagrams as GSO messages ($gso)" [ "${gso:-0}" -gt 0 ]
+else
+	check "n1 logged its UDP offloads off by meshd.conf" \
+		grep -q "UDP GSO off (meshd.conf), GRO off (meshd.conf)" "$tmp/n1/log"
+	check "n1 sent no GSO message" [ "$gso" = 0 ]
+	check "n3 received no coalesced buffer" [ "$gro" = 0 ]
+fi
 unowned=$(python3 -c "import ipaddress; a = int(ipaddress.IPv6Address('$(cat "$tmp/n1/addr")'))
 print(ipaddress.IPv6Address(a >> 80 << 80 | 0x1234))")	# in the /48, nobody's
 out=$(node_run 1 python3 -c "
