@@ -1,9 +1,10 @@
 /*
  * The shell around the node engine.  meshd's side of the overlay only
  * moves bytes and keeps the files: datagrams go from the UDP socket into
- * node_recv() and out of cb_send; one timer follows the deadline
- * node_tick() returns; the engine's events become log lines, name-store
- * exports and saves.
+ * node_recv() and out of cb_send into udp.c's queue, which goes to the
+ * kernel in one batch at the end of the wake-up; one timer follows the
+ * deadline node_tick() returns; the engine's events become log lines,
+ * name-store exports and saves.
  *
  * Records: whatever changes the set is exported to the name store
  * (SRC_PEER) once per loop pass, not once per record, and only then is
@@ -42,7 +43,8 @@
 #include "invites.h"
 #include "state.h"
 
-#define RX_BATCHES 8	/* batches of datagrams per wake-up: the loop stays fair */
+#define RX_BATCHES 8	/* recvmmsg batches per wake-up, about 256 datagrams
+			 * at most (udp_recv): the loop stays fair */
 #define TUN_BURST 64	/* packets from the TUN per wake-up */
 
 static uint64_t
