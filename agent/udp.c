@@ -50,7 +50,8 @@
 #define UDP_GRO 104
 #endif
 
-#define DGRAM_SLOT (WIRE_PACKET_MAX + 1)	/* one more: a longer one shows */
+/* A datagram's slot: one byte more, so that a longer one shows. */
+#define DGRAM_SLOT (WIRE_PACKET_MAX + 1)
 
 _Static_assert(UDP_GRO_SLOTS <= UDP_BATCH, "recvmmsg arrays hold the slots");
 _Static_assert(UDP_GSO_SEGS <= UDP_SENDQ, "a run fits the queue");
@@ -64,7 +65,7 @@ struct udp_msgs {
 		char b[CMSG_SPACE(sizeof(uint16_t))];
 		struct cmsghdr align;
 	} ctl[UDP_SENDQ];
-	size_t at[UDP_SENDQ];		/* queue index of its first datagram */
+	size_t at[UDP_SENDQ];		/* queue index of its first one */
 	size_t segs[UDP_SENDQ];		/* datagrams in it */
 	size_t n;
 };
@@ -257,7 +258,8 @@ udp_open(struct udp *u, const char *listen, bool gso, bool gro)
 	u->qbuf = malloc(UDP_SENDQ_BYTES);
 	u->m = calloc(1, sizeof(*u->m));
 	u->rbuf = malloc(u->rslots * u->rslot);
-	if (u->q == NULL || u->qbuf == NULL || u->m == NULL || u->rbuf == NULL) {
+	if (u->q == NULL || u->qbuf == NULL || u->m == NULL ||
+	    u->rbuf == NULL) {
 		udp_free_buffers(u);
 		close(fd);
 		u->fd = -1;
@@ -512,7 +514,8 @@ udp_recv(struct udp *u, int batches, udp_recv_fn *fn, void *ctx)
 			msg[i].msg_hdr.msg_namelen = sizeof(from[i]);
 			if (u->gro) {
 				msg[i].msg_hdr.msg_control = ctl[i].b;
-				msg[i].msg_hdr.msg_controllen = sizeof(ctl[i].b);
+				msg[i].msg_hdr.msg_controllen =
+				    sizeof(ctl[i].b);
 			}
 		}
 		do
@@ -541,8 +544,8 @@ udp_recv(struct udp *u, int batches, udp_recv_fn *fn, void *ctx)
 				len = u->rslot - u->rslot % seg;
 			u->st.rx_gro++;
 			for (size_t off = 0; off < len; off += seg) {
-				fn(ctx, p + off, len - off < seg ? len - off : seg,
-				    &ep);
+				size_t l = len - off < seg ? len - off : seg;
+				fn(ctx, p + off, l, &ep);
 				total++;
 			}
 		}

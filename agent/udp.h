@@ -58,18 +58,18 @@ struct udp_out {
 enum udp_off {
 	UDP_OFF_NONE,		/* it is on */
 	UDP_OFF_CONF,		/* meshd.conf said off */
-	UDP_OFF_KERNEL,		/* the kernel refused it at start: off_err */
-	UDP_OFF_SEND,		/* a GSO send failed (off_err); plain since */
+	UDP_OFF_KERNEL,		/* the kernel refused it at start (*_err) */
+	UDP_OFF_SEND,		/* a GSO send failed (gso_err): plain since */
 };
 
 struct udp_stats {
 	uint64_t tx_datagrams;	/* taken by the kernel */
-	uint64_t tx_calls;	/* sendmmsg/sendto system calls */
-	uint64_t tx_gso;	/* messages of several datagrams (UDP_SEGMENT) */
+	uint64_t tx_calls;	/* sendmmsg system calls */
+	uint64_t tx_gso;	/* messages of several datagrams (GSO) */
 	uint64_t rx_datagrams;	/* handed to the caller */
-	uint64_t rx_calls;	/* recvmmsg system calls, the empty last too */
-	uint64_t rx_gro;	/* buffers of several datagrams (UDP_GRO) */
-	uint64_t send_errors;	/* datagrams that could not go, any reason */
+	uint64_t rx_calls;	/* recvmmsg calls, the empty last too */
+	uint64_t rx_gro;	/* buffers of several datagrams (GRO) */
+	uint64_t send_errors;	/* datagrams that could not go */
 	uint64_t send_full;	/* of them: the socket buffer was full */
 };
 
