@@ -29,6 +29,8 @@ conf_init(struct conf *c)
 	snprintf(c->user, sizeof(c->user), "%s", CONF_USER_DEFAULT);
 	snprintf(c->tun, sizeof(c->tun), "%s", CONF_TUN_DEFAULT);
 	c->tun_offload = true;
+	c->udp_gso = true;
+	c->udp_gro = true;
 	if (c->state_dir == NULL || c->nss_socket == NULL ||
 	    c->control_socket == NULL) {
 		conf_free(c);
@@ -294,6 +296,23 @@ name_chars(const char *v, size_t len)
 	return true;
 }
 
+/* "on" or "off", the value [v, end), into *out. */
+static int
+set_onoff(struct conf_parser *p, bool *out, const char *v, const char *end,
+    const char *key)
+{
+	size_t vl = (size_t)(end - v);
+
+	if (vl == 2 && memcmp(v, "on", 2) == 0)
+		*out = true;
+	else if (vl == 3 && memcmp(v, "off", 3) == 0)
+		*out = false;
+	else
+		return fail(p, "%s must be on or off, not '%.*s'", key,
+		    (int)(vl > 32 ? 32 : vl), v);
+	return 0;
+}
+
 int
 conf_line(struct conf_parser *p, const char *text, size_t len)
 {
@@ -429,9 +448,13 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 			    "%d to %d", CONF_DEAD_AFTER_MIN, CONF_DEAD_AFTER_MAX);
 		return 0;
 	}
+	if (key_is(k, kl, "udp_gso"))
+		return set_onoff(p, &p->conf->udp_gso, v, end, "udp_gso");
+	if (key_is(k, kl, "udp_gro"))
+		return set_onoff(p, &p->conf->udp_gro, v, end, "udp_gro");
 	return fail(p, "unknown key '%.*s' (known: state_dir, nss_socket, "
 	    "control_socket, log_level, ttl, dead_after, listen, peer, host, "
-	    "user, tun, tun_offload, cipher)",
+	    "user, tun, tun_offload, cipher, udp_gso, udp_gro)",
 	    (int)(kl > 64 ? 64 : kl), k);
 }
 

@@ -64,6 +64,9 @@ struct conf {
 	/* `cipher = chacha20-poly1305`: never offer AES-256-GCM (default
 	 * auto: offered when this CPU has AES instructions). */
 	bool chacha_only;
+	/* UDP offloads (`udp_gso`, `udp_gro` = on|off, default on): used
+	 * where the kernel honours them. */
+	bool udp_gso, udp_gro;
 };
 
 struct conf_parser {

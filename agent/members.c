@@ -163,7 +163,14 @@ overlay_counters_json(struct overlay *ov)
 		{ "drop_collision", st->drop_collision },
 		{ "drop_nomem", st->drop_nomem },
 		{ "queue_dropped", st->queue_dropped },
-		{ "send_errors", ov->udp.send_errors },
+		{ "send_errors", ov->udp.st.send_errors },
+		{ "drop_send_full", ov->udp.st.send_full },
+		{ "udp_tx_datagrams", ov->udp.st.tx_datagrams },
+		{ "udp_tx_calls", ov->udp.st.tx_calls },
+		{ "udp_tx_gso", ov->udp.st.tx_gso },
+		{ "udp_rx_datagrams", ov->udp.st.rx_datagrams },
+		{ "udp_rx_calls", ov->udp.st.rx_calls },
+		{ "udp_rx_gro", ov->udp.st.rx_gro },
 		{ "joins_ok", c->joins_ok },
 		{ "joins_refused", c->joins_refused },
 		{ "drop_join_limit", c->drop_join_limit },
@@ -227,5 +234,7 @@ overlay_counters_json(struct overlay *ov)
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		json_object_set_new(o, f[i].k, json_integer((json_int_t)f[i].v));
 	json_object_set_new(o, "records_rejected", rej);
+	json_object_set_new(o, "udp_gso", json_boolean(ov->udp.gso));
+	json_object_set_new(o, "udp_gro", json_boolean(ov->udp.gro));
 	return o;
 }

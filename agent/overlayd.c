@@ -1,9 +1,10 @@
 /*
  * The shell around the node engine.  meshd's side of the overlay only
  * moves bytes and keeps the files: datagrams go from the UDP socket into
- * node_recv() and out of cb_send; one timer follows the deadline
- * node_tick() returns; the engine's events become log lines, name-store
- * exports and saves.
+ * node_recv() and out of cb_send into udp.c's queue, which goes to the
+ * kernel in one batch at the end of the wake-up; one timer follows the
+ * deadline node_tick() returns; the engine's events become log lines,
+ * name-store exports and saves.
  *
  * Records: whatever changes the set is exported to the name store
  * (SRC_PEER) once per loop pass, not once per record, and only then is
@@ -43,7 +44,8 @@
 #include "invites.h"
 #include "state.h"
 
-#define RX_BATCHES 8	/* batches of datagrams per wake-up: the loop stays fair */
+#define RX_BATCHES 8	/* recvmmsg batches per wake-up, about 256 datagrams
+			 * at most (udp_recv): the loop stays fair */
 #define TUN_BURST 64	/* packets from the TUN per wake-up */
 #define TUN_BURST_VNET 8	/* super-packets (up to 64 KB each), offload on */
 #define TUN_BUF (TUN_VNET_HLEN + GSO_PKT_MAX)
@@ -419,13 +421,16 @@ kick(struct overlay *ov)
 	ms = next == UINT64_MAX ? 60000 : next > now ? next - now : 0;
 	ev_timer_start(ov->a->loop, &ov->tick, ms > 60000 ? 60000 : ms,
 	    on_tick, ov);
+	udp_flush(&ov->udp);
 	tun_flush(ov);
 }
 
 /* After packets: the engine's timers at most once a millisecond (a tick
  * walks every peer: no work per packet batch that grows with the mesh).
  * Within the same millisecond, the tick timer is brought to 1 ms at most,
- * in case the packets brought a deadline forward. */
+ * in case the packets brought a deadline forward.  Either way the
+ * datagrams the wake-up queued go out now, in one batch: every wake-up
+ * that can make the engine send ends here or in kick(). */
 static void
 kick_after_packets(struct overlay *ov)
 {
@@ -433,6 +438,7 @@ kick_after_packets(struct overlay *ov)
 		kick(ov);
 	else
 		ev_timer_start(ov->a->loop, &ov->tick, 1, on_tick, ov);
+	udp_flush(&ov->udp);
 	tun_flush(ov);
 }
 
@@ -581,6 +587,17 @@ node_setup(struct overlay *ov)
 	return 0;
 }
 
+/* Which UDP offloads are on, and why one is not. */
+static void
+log_offloads(const struct udp *u)
+{
+	char gso[128], gro[128];
+
+	log_info("overlay: UDP GSO %s, GRO %s",
+	    udp_offload_str(u->gso_off, u->gso_err, gso, sizeof(gso)),
+	    udp_offload_str(u->gro_off, u->gro_err, gro, sizeof(gro)));
+}
+
 struct overlay *
 overlay_new(struct agent *a)
 {
@@ -593,7 +610,8 @@ overlay_new(struct agent *a)
 		return NULL;
 	ov->a = a;
 	ov->udp.fd = -1;
-	if ((rc = udp_open(&ov->udp, a->conf.listen)) < 0) {
+	if ((rc = udp_open(&ov->udp, a->conf.listen, a->conf.udp_gso,
+	    a->conf.udp_gro)) < 0) {
 		errno = -rc;
 		log_warn("cannot listen on UDP %s", a->conf.listen);
 		goto fail;
@@ -620,6 +638,7 @@ overlay_new(struct agent *a)
 	ev_timer_start(a->loop, &ov->maint, 10, on_maint, ov);
 	log_info("overlay: %s.mesh listening on UDP %s", a->id.name,
 	    a->conf.listen);
+	log_offloads(&ov->udp);
 	return ov;
 fail:
 	overlay_free(ov);
@@ -636,6 +655,7 @@ overlay_free(struct overlay *ov)
 	if (ov->node != NULL) {
 		/* Say goodbye, so that members show "left" rather than "dead". */
 		node_leave(ov->node, overlay_now());
+		udp_flush(&ov->udp);
 		records_sync(ov, true);
 		node_free(ov->node);
 	}

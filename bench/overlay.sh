@@ -3,12 +3,14 @@
 # and nebula and the bare link, in one run, on the same two namespaces.
 # Not a test: never in `make check` or CI.  Root only.
 #
-#   sudo bench/overlay.sh [-r ROUNDS] [-s bare,meshd,meshd_plain,tinc,yggdrasil,nebula]
+#   sudo bench/overlay.sh [-r ROUNDS] [-s bare,meshd,meshd_off,meshd_base,tinc,yggdrasil,nebula]
 #                         [-f FAILOVER_RUNS] [-F meshd,tinc] [-t SECONDS] [-p] [-n]
 #
 #   -r  rounds of the throughput part (default 3; the table shows medians)
-#   -s  which systems (default all six; meshd_plain is meshd with
-#       tun_offload = off, one TUN read or write per packet)
+#   -s  which systems (default: bare, meshd, meshd_off, tinc, yggdrasil,
+#       nebula; meshd_off is this meshd with tun_offload, udp_gso and
+#       udp_gro off: one system call per packet, before and after in one
+#       run; and meshd_base, the meshd of BENCH_BASE_BUILDDIR, when set)
 #   -f  runs of the relay failover part (default 3; 0 skips it)
 #   -F  which systems fail over (default meshd,tinc)
 #   -m  how the relay fails (default kill,cut): kill = SIGKILL to its daemon
@@ -36,7 +38,15 @@
 # 750 (15 s; "+": the path had not come back when the pings ended).  The relay is then healed (restarted, or the rule removed) and the path
 # let settle before the next run.
 #
-# Environment: BENCH_BUILDDIR (build tree, default: this script's ..).
+# meshd's UDP datagrams per system call (udp_tx_datagrams / udp_tx_calls,
+# udp_rx_* the same on receive) are read from `meshctl --json status` on
+# both ends after each stream (the counters start with meshd, so they
+# include the few datagrams before it), for the table "datagrams per
+# system call".
+#
+# Environment: BENCH_BUILDDIR (build tree, default: this script's ..);
+# BENCH_BASE_BUILDDIR: another built tree (e.g. of main) whose meshd and
+# meshctl run as the system meshd_base, for a before/after in one run.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=$(cd "$here/.." && pwd)
@@ -44,7 +54,8 @@ top_builddir=${BENCH_BUILDDIR:-$top_srcdir}
 export top_srcdir top_builddir
 . "$top_srcdir/tests/netns/lib.sh"
 
-ROUNDS=3 SYSTEMS=bare,meshd,meshd_plain,tinc,yggdrasil,nebula FRUNS=3 FSYSTEMS=meshd,tinc
+ROUNDS=3 SYSTEMS=bare,meshd,meshd_off,tinc,yggdrasil,nebula FRUNS=3 FSYSTEMS=meshd,tinc
+[ -z "${BENCH_BASE_BUILDDIR:-}" ] || SYSTEMS=bare,meshd,meshd_off,meshd_base,tinc,yggdrasil,nebula
 SECS=10 PROFILE= INSTALL=1 FMODES="kill cut"
 while getopts r:s:f:F:m:t:pnh o; do
 	case $o in
@@ -56,7 +67,7 @@ while getopts r:s:f:F:m:t:pnh o; do
 	t) SECS=$OPTARG ;;
 	p) PROFILE=1 ;;
 	n) INSTALL= ;;
-	*) sed -n '2,34p' "$0"; exit 2 ;;
+	*) sed -n '2,48p' "$0"; exit 2 ;;
 	esac
 done
 say() { echo "overlay: $*" >&2; }
@@ -83,11 +94,18 @@ HZ=$(getconf CLK_TCK)
 
 has() { case ",$1," in *,"$2",*) return 0 ;; esac; return 1; }
 note_skip() { eval "skip_$1=\"\$2\""; say "$1: skipped: $2"; }
-for s in bare meshd meshd_plain tinc yggdrasil nebula; do eval "skip_$s="; done
-if has "$SYSTEMS,$FSYSTEMS" meshd || has "$SYSTEMS" meshd_plain; then
+ALL_SYSTEMS="bare meshd meshd_off meshd_base tinc yggdrasil nebula"
+for s in $ALL_SYSTEMS; do eval "skip_$s="; done
+if has "$SYSTEMS,$FSYSTEMS" meshd || has "$SYSTEMS" meshd_off; then
 	if [ ! -x "$MESHD" ]; then note_skip meshd "no meshd in $top_builddir (./bootstrap && ./configure && make)"
 	elif ! overlay_available; then note_skip meshd "this meshctl has no overlay"; fi
-	skip_meshd_plain=$skip_meshd
+	skip_meshd_off=$skip_meshd
+fi
+MESHD_THIS=$MESHD MESHCTL_THIS=$MESHCTL
+if has "$SYSTEMS" meshd_base; then
+	if [ -z "${BENCH_BASE_BUILDDIR:-}" ]; then note_skip meshd_base "BENCH_BASE_BUILDDIR is not set"
+	elif [ ! -x "$BENCH_BASE_BUILDDIR/meshd" ]; then note_skip meshd_base "no meshd in $BENCH_BASE_BUILDDIR"
+	else MESHD_BASE=$(cd "$BENCH_BASE_BUILDDIR" && pwd)/meshd MESHCTL_BASE=$(cd "$BENCH_BASE_BUILDDIR" && pwd)/meshctl/meshctl; fi
 fi
 command -v tincd >/dev/null 2>&1 || note_skip tinc "tincd not installed (Debian: tinc)"
 command -v yggdrasil >/dev/null 2>&1 || note_skip yggdrasil "yggdrasil not installed (Debian: yggdrasil)"
@@ -97,7 +115,9 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 netns_init
 NETNS_QUIET=1
 R=$NETNS_DIR/results		# one line per measurement
+U=$NETNS_DIR/udpcalls		# meshd: datagrams per system call, per round
 : > "$R"
+: > "$U"
 seg_add lan 10.79.0
 node_add bench-a lan 1
 node_add bench-b lan 2
@@ -191,14 +211,64 @@ mesh_addr() {	# NODE: its overlay address
 	node_meshctl "$1" --json status 2>/dev/null |
 		python3 -c 'import json, sys; print(json.load(sys.stdin)["node"]["address"])'
 }
-meshd_fresh() {	# NODE...: new state and config
+meshd_fresh() {	# NODE...: new state and config (MESHD_CONF: one more line)
 	for _x; do
 		rm -rf "$NETNS_DIR/$_x/state" "$NETNS_DIR/$_x/meshd.log"
 		node_conf "$_x" "nss_socket = /run/mesh/nss.sock" "control_socket = /run/mesh/meshd.sock" \
-			"tun_offload = ${MESHD_OFFLOAD:-on}"
+			${MESHD_CONF:+"$MESHD_CONF"}
 	done
 }
 meshd_up() {
+	MESHD=$MESHD_THIS MESHCTL=$MESHCTL_THIS MESHD_CONF= meshd_start
+}
+meshd_off_up() {
+	MESHD=$MESHD_THIS MESHCTL=$MESHCTL_THIS MESHD_CONF="tun_offload = off
+udp_gso = off
+udp_gro = off" meshd_start
+}
+meshd_base_up() {
+	MESHD=$MESHD_BASE MESHCTL=$MESHCTL_BASE MESHD_CONF= meshd_start
+}
+meshd_off_down() { meshd_down; }
+meshd_base_down() { meshd_down; }
+# udp_errs NODE: its kernel's UDP RcvbufErrors so far (the namespace's).
+udp_errs() {
+	_in "$1" awk '/^Udp:/ { if (h) print $f; else { for (i = 1; i <= NF; i++)
+		if ($i == "RcvbufErrors") f = i; h = 1 } }' /proc/net/snmp
+}
+# tun_drop NODE tx|rx: mesh0's dropped packets that way (meshd's TUN, so
+# since this meshd started).
+tun_drop() {
+	_in "$1" ip -j -s link show dev mesh0 2>/dev/null | python3 -c '
+import json, sys
+try: print(json.load(sys.stdin)[0]["stats64"][sys.argv[1]]["dropped"])
+except Exception: print("-")' "$2"
+}
+# udp_calls SYSTEM ROUND: per end its UDP datagrams per system call each
+# way, GSO messages, GRO buffers and datagrams dropped on a full socket
+# buffer (a meshd without the counters: "-"); then where packets were
+# lost: the receiver's and the sender's UDP socket (kernel counters over
+# the run), the sender's TUN queue (the kernel's packets meshd did not
+# read in time) and the receiver's; one line into $U.
+udp_calls() {
+	{
+		for _x in "$A" "$B"; do
+			node_meshctl "$_x" --json status 2>/dev/null | python3 -c '
+import json, sys
+try:
+    o = json.load(sys.stdin)["agent"]["counters"]["overlay"]
+    r = lambda d, c: "%.1f" % (o[d] / o[c]) if o.get(c) else "-"
+    print(r("udp_tx_datagrams", "udp_tx_calls"), r("udp_rx_datagrams", "udp_rx_calls"),
+          o.get("udp_tx_gso", "-"), o.get("udp_rx_gro", "-"), o.get("drop_send_full", "-"))
+except Exception:
+    print("- - - - -")'
+		done
+		echo $(($(udp_errs "$B") - UERR_B)) $(($(udp_errs "$A") - UERR_A)) \
+			"$(tun_drop "$A" tx)" "$(tun_drop "$B" rx)"
+	} | tr '\n' ' ' | sed "s/^/$1 $2 /; s/ \$//" >> "$U"
+	echo >> "$U"
+}
+meshd_start() {
 	meshd_fresh "$A" "$B"
 	node_meshctl "$A" init --name "$A" > /dev/null 2>&1 || { say "meshctl init failed"; return 1; }
 	start_meshd "$A"
@@ -206,11 +276,9 @@ meshd_up() {
 	node_meshctl "$B" join "$_tok" > /dev/null 2>&1 || { say "meshctl join failed"; return 1; }
 	start_meshd "$B"
 	DST=$(mesh_addr "$B") PA=$(meshd_pid "$A") PB=$(meshd_pid "$B")
+	UERR_A=$(udp_errs "$A") UERR_B=$(udp_errs "$B")
 }
 meshd_down() { stop_meshd "$A"; stop_meshd "$B"; }
-# The same meshd with the TUN's offloads off: before and after in one run.
-meshd_plain_up() { MESHD_OFFLOAD=off; meshd_up; _rc=$?; MESHD_OFFLOAD=; return $_rc; }
-meshd_plain_down() { meshd_down; }
 
 # --- tinc 1.0 ------------------------------------------------------------------------------
 # tinc_conf NODE TNAME OVERLAY-IP [CONNECTTO...]: its confdir $NETNS_DIR/NODE/tinc.
@@ -346,7 +414,7 @@ profile_meshd() {
 
 # --- the throughput run ----------------------------------------------------------------------
 SYS_ORDER=
-for s in bare meshd meshd_plain tinc yggdrasil nebula; do
+for s in $ALL_SYSTEMS; do
 	has "$SYSTEMS" "$s" || continue
 	eval "sk=\$skip_$s"
 	[ -z "$sk" ] && SYS_ORDER="$SYS_ORDER $s"
@@ -362,6 +430,7 @@ while [ "$r" -le "$ROUNDS" ]; do
 		fi
 		sleep 1	# let the handshakes and the first probes settle
 		measure "$s" "$r" "$DST" "$PA" "$PB"
+		case $s in meshd*) udp_calls "$s" "$r" ;; esac
 		"${s}_down"
 	done
 	r=$((r + 1))
@@ -530,11 +599,12 @@ fi
 
 # --- the table ---------------------------------------------------------------------------------
 echo "load average (1, 5, 15 min) at start: $LOAD0, at end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-python3 - "$R" "$F" "$ROUNDS" "$SECS" <<'PY'
+python3 - "$R" "$F" "$ROUNDS" "$SECS" "$U" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 fo = [l.split() for l in open(sys.argv[2]) if l.strip()]
-order = ["bare", "meshd", "meshd_plain", "tinc", "yggdrasil", "nebula"]
+uc = [l.split() for l in open(sys.argv[5]) if l.strip()]
+order = ["bare", "meshd", "meshd_off", "meshd_base", "tinc", "yggdrasil", "nebula"]
 def med(sys_, col):
     v = [float(r[col]) for r in rows if r[0] == sys_ and r[col] != "-"]
     return (statistics.median(v), min(v), max(v), len(v)) if v else None
@@ -585,10 +655,33 @@ if fo:
             print("| %s | %s | %d | %s | %s | %s | %s |" % (s, mode, len(gaps),
                   statistics.median(gaps) if gaps else "-",
                   " ".join(r[3] for r in v), " ".join(r[4] for r in v), " ".join(r[5] for r in v)))
+if uc:
+    def mc(s, i):
+        v = [float(r[i]) for r in uc if r[0] == s and len(r) > i and r[i] != "-"]
+        return "%.1f" % statistics.median(v) if v else "-"
+    def mi(s, i):
+        v = [float(r[i]) for r in uc if r[0] == s and len(r) > i and r[i] != "-"]
+        return "%d" % statistics.median(v) if v else "-"
+    print("\nmeshd's UDP datagrams per system call over the run (median of the rounds; sender = bench-a):\n")
+    print("| system | sender: send | receiver: receive | receiver: send (ACKs) | sender: receive | GSO messages sent / GRO buffers received |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for s in order:
+        if not any(r[0] == s for r in uc): continue
+        print("| %s | %s | %s | %s | %s | %s / %s |" % (s, mc(s, 2), mc(s, 8), mc(s, 7), mc(s, 3), mi(s, 4), mi(s, 10)))
+    print("\nWhere packets were lost in the run (median of the rounds):\n")
+    print("| system | sender: full socket buffer (meshd) | receiver: UDP RcvbufErrors | sender: UDP RcvbufErrors | sender: TUN tx dropped | receiver: TUN rx dropped |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for s in order:
+        if not any(r[0] == s for r in uc): continue
+        print("| %s | %s | %s | %s | %s | %s |" % (s, mi(s, 6), mi(s, 12), mi(s, 13), mi(s, 14), mi(s, 15)))
 print("\nraw rounds (system round Gb/s rtt_med rtt_mean cpu_snd cpu_rcv rss_snd rss_rcv pings retransmits):")
 for r in rows: print("  " + " ".join(r))
+if uc:
+    print("raw UDP rounds (system round, then per end a, b: tx/call rx/call gso_msgs gro_bufs send_full;"
+          " then UDP RcvbufErrors b, a; TUN tx dropped a, rx dropped b):")
+    for r in uc: print("  " + " ".join(r))
 PY
-for s in bare meshd meshd_plain tinc yggdrasil nebula; do
+for s in $ALL_SYSTEMS; do
 	eval "sk=\$skip_$s"
 	[ -z "$sk" ] || echo "$s: skipped: $sk"
 done

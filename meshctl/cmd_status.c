@@ -75,6 +75,26 @@ num(json_t *o, const char *key)
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
+static double
+per(long long a, long long b)
+{
+	return b > 0 ? (double)a / (double)b : 0;
+}
+
+/* Datagrams per system call each way, and the offloads in use. */
+static void
+print_udp(json_t *ov)
+{
+	if (json_object_get(ov, "udp_tx_calls") == NULL)
+		return;		/* an older meshd */
+	printf("UDP:          %.1f datagrams per send call, %.1f per receive "
+	    "call; GSO %s, GRO %s\n",
+	    per(num(ov, "udp_tx_datagrams"), num(ov, "udp_tx_calls")),
+	    per(num(ov, "udp_rx_datagrams"), num(ov, "udp_rx_calls")),
+	    json_is_true(json_object_get(ov, "udp_gso")) ? "on" : "off",
+	    json_is_true(json_object_get(ov, "udp_gro")) ? "on" : "off");
+}
+
 /* The overlay's counters: the totals, then every drop reason seen. */
 static void
 print_overlay(json_t *ov)
@@ -90,6 +110,7 @@ print_overlay(json_t *ov)
 	    "%lld records accepted\n", num(ov, "rx_packets"),
 	    num(ov, "tx_packets"), num(ov, "handshakes"),
 	    num(ov, "records_accepted"));
+	print_udp(ov);
 	json_object_foreach(ov, k, v) {
 		if ((strncmp(k, "drop_", 5) == 0 || strncmp(k, "refused_", 8) == 0)
 		    && json_integer_value(v) > 0)

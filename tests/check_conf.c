@@ -28,6 +28,8 @@ START_TEST(defaults)
 	ck_assert(!c.user_set);
 	ck_assert_str_eq(c.tun, "mesh0");
 	ck_assert(c.tun_offload);
+	ck_assert(c.udp_gso);
+	ck_assert(c.udp_gro);
 	ck_assert_uint_eq(c.nhosts, 0);
 	ck_assert_int_eq(parse(""), 0);
 	ck_assert_uint_eq(c.ttl, 60);
@@ -110,6 +112,14 @@ START_TEST(every_level_and_ttl)
 	ck_assert(c.chacha_only);
 	ck_assert_int_eq(parse("cipher=auto # AES where it can\n"), 0);
 	ck_assert(!c.chacha_only);
+	ck_assert_int_eq(parse("udp_gso = off\nudp_gro=off # old kernel\n"), 0);
+	ck_assert(!c.udp_gso);
+	ck_assert(!c.udp_gro);
+	ck_assert_int_eq(parse("udp_gso = on\n"), 0);
+	ck_assert(c.udp_gso);
+	ck_assert(!c.udp_gro);
+	ck_assert_int_eq(parse("udp_gro\t=\ton\r\n"), 0);
+	ck_assert(c.udp_gro);
 	ck_assert_int_eq(parse("user = root\n"), 0);
 	ck_assert_str_eq(c.user, "root");
 	ck_assert(c.user_set);

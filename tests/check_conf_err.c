@@ -230,6 +230,18 @@ START_TEST(err_cipher)
 }
 END_TEST
 
+START_TEST(err_udp_offloads)
+{
+	bad("udp_gso = \n", 1, "'udp_gso' needs a value");
+	bad("udp_gso = yes\n", 1, "udp_gso must be on or off, not 'yes'");
+	bad("udp_gso = On\n", 1, "udp_gso must be on or off, not 'On'");
+	bad("udp_gso = on off\n", 1, "udp_gso must be on or off, not 'on off'");
+	bad("\nudp_gro = 1\n", 2, "udp_gro must be on or off, not '1'");
+	bad("udp_gro = offf\n", 1, "udp_gro must be on or off, not 'offf'");
+	bad("udp_offload = off\n", 1, "unknown key 'udp_offload'");
+}
+END_TEST
+
 START_TEST(err_user)
 {
 	bad("user = \n", 1, "'user' needs a value");
@@ -252,6 +264,7 @@ conf_errors_tcase(void)
 	tcase_add_test(tc, err_unknown_key);
 	tcase_add_test(tc, err_tun);
 	tcase_add_test(tc, err_cipher);
+	tcase_add_test(tc, err_udp_offloads);
 	tcase_add_test(tc, err_missing_equals);
 	tcase_add_test(tc, err_missing_value);
 	tcase_add_test(tc, err_bad_address);

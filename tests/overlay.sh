@@ -10,6 +10,10 @@
 # by SHA-256) with the TUN's offloads as meshd.conf says: TUN_OFFLOAD=on
 # (the default), or off (tests/overlay-plain.sh: n1 with tun_offload =
 # off, the others refused by a shim kernel and in plain mode too).
+#
+# OVERLAY_OFFLOADS=off: every meshd with udp_gso = off and udp_gro = off
+# (tests/overlay-plain.sh runs it so, with TUN_OFFLOAD=off); OVERLAY_NS:
+# the namespaces' prefix.
 . "$top_srcdir/tests/lib.sh"
 need_root
 need_cmd unshare nsenter getent ip mount
@@ -22,8 +26,14 @@ if [ -z "$MESH_OVERLAY_INNER" ]; then
 		"${SHELL:-/bin/sh}" "$0" "$@"
 fi
 
-OVNET_NODES=$NODES OVNET_NS=ovn OVNET_V4=10.77.0 OVNET_V6=2001:db8:77:
+OFFLOADS=${OVERLAY_OFFLOADS:-on}
+case $OFFLOADS in on|off) ;; *) fail "OVERLAY_OFFLOADS must be on or off" ;; esac
+OVNET_NODES=$NODES OVNET_NS=${OVERLAY_NS:-ovn} OVNET_V4=10.77.0 OVNET_V6=2001:db8:77:
 . "$top_srcdir/tests/ovnet.sh"
+for i in $(seq 1 "$NODES"); do
+	printf 'udp_gso = %s\nudp_gro = %s\n' "$OFFLOADS" "$OFFLOADS" >> "$tmp/n$i/meshd.conf"
+done
+echo "# UDP offloads (udp_gso, udp_gro): $OFFLOADS"
 # n2 gives up on a silent member sooner than the default 5 s.
 echo "dead_after = 3" >> "$tmp/n2/meshd.conf"
 TUN_OFFLOAD=${TUN_OFFLOAD:-on}
@@ -76,7 +86,7 @@ for i in $(seq 2 "$NODES"); do
 	ctl "$i" join "$token" > "$tmp/n$i/join.out" 2>&1
 	check "n$i joins by invite" grep -q "joined as n$i.mesh" "$tmp/n$i/join.out" ||
 		cat "$tmp/n$i/join.out"
-	ip netns exec "ovn$i" "$MESHCTL" --state-dir "$tmp/reuse$i" join "$token" \
+	ip netns exec "$OVNET_NS$i" "$MESHCTL" --state-dir "$tmp/reuse$i" join "$token" \
 		> "$tmp/n$i/reuse.out" 2>&1
 	check "the token is single-use" grep -q "already used" "$tmp/n$i/reuse.out" ||
 		cat "$tmp/n$i/reuse.out"
@@ -89,7 +99,7 @@ check "every node resolves every name through getent" all_resolve
 
 # --- the data plane: packets by name ------------------------------------------
 check "n1 has its mesh0 with its own address" sh -c \
-	"ip netns exec ovn1 ip -6 addr show dev mesh0 | grep -q '$(cat "$tmp/n1/addr")/128'"
+	"ip netns exec ${OVNET_NS}1 ip -6 addr show dev mesh0 | grep -q '$(cat "$tmp/n1/addr")/128'"
 check "n1 pings n2.mesh through the overlay" node_run 1 ping -6 -q -c 2 -i 0.2 -W 3 n2.mesh
 out=$(ctl 1 status n2)
 check "meshctl status n2 says how n2 is reached (direct, to its endpoint)" sh -c \
@@ -197,6 +207,19 @@ for c in tun_drop_vnet tun_errors; do
 	v="$(counter 1 $c)/$(counter 3 $c)"
 	check "n1 and n3: $c is 0 ($v)" [ "$v" = 0/0 ]
 done
+gso=$(counter 1 udp_tx_gso) gro=$(counter 3 udp_rx_gro)
+echo "# n1 sent $(counter 1 udp_tx_datagrams) datagrams in $(counter 1 udp_tx_calls)" \
+	"calls ($gso GSO messages); n3 received $(counter 3 udp_rx_datagrams) in" \
+	"$(counter 3 udp_rx_calls) calls ($gro coalesced buffers)"
+if [ "$OFFLOADS" = on ]; then
+	check "n1 logged its UDP offloads on" grep -q "UDP GSO on, GRO on" "$tmp/n1/log"
+	check "n1 sent runs of datagrams as GSO messages ($gso)" [ "${gso:-0}" -gt 0 ]
+else
+	check "n1 logged its UDP offloads off by meshd.conf" \
+		grep -q "UDP GSO off (meshd.conf), GRO off (meshd.conf)" "$tmp/n1/log"
+	check "n1 sent no GSO message" [ "$gso" = 0 ]
+	check "n3 received no coalesced buffer" [ "$gro" = 0 ]
+fi
 unowned=$(python3 -c "import ipaddress; a = int(ipaddress.IPv6Address('$(cat "$tmp/n1/addr")'))
 print(ipaddress.IPv6Address(a >> 80 << 80 | 0x1234))")	# in the /48, nobody's
 out=$(node_run 1 python3 -c "
