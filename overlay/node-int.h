@@ -10,6 +10,7 @@
  *   join.c     the member's half of `meshctl join`
  *   renew.c    certificate renewal, both halves
  *   punch.c    hole punching through a common peer (PUNCH rounds)
+ *   lan.c      LAN beacons in and out, roaming (node_net_changed)
  */
 #ifndef MESH_NODE_INT_H
 #define MESH_NODE_INT_H
@@ -96,6 +97,11 @@ struct peer {
 	unsigned punch_tries;
 	uint64_t punch_try_at;		/* ms: the round's next try */
 	uint64_t punch_last;		/* ms of its last try; 0: none yet */
+	/* LAN discovery (lan.c) */
+	struct mesh_endpoint lan_ep;	/* from its last beacon */
+	uint64_t lan_at;		/* ms it came; 0: none (or forgotten) */
+	uint64_t lan_stamp;		/* the beacon's stamp: only newer */
+	uint64_t lan_tried;		/* ms of our last handshake there */
 };
 
 /* Work that may not happen inside a session callback (no session call
@@ -191,6 +197,7 @@ struct node {
 	uint64_t renew_next;		/* ms: the next RENEW_REQ may go */
 	uint64_t renew_local_next;	/* unix s: the next local try */
 	struct node_counters c;
+	uint64_t lan_stamp;		/* lan.c: our last beacon's */
 
 	/* the data plane (forward.c, links.c) */
 	uint8_t addr[16];		/* our overlay address */
@@ -252,6 +259,11 @@ bool gossip_revoke(struct node *n, struct peer *from,
 
 /* paths.c */
 void paths_maint(struct node *n);
+/* A handshake to every candidate of p now (the backoff goes on). */
+void paths_connect(struct node *n, struct peer *p);
+/* A fresh beacon endpoint of p (lan.c), false if none. */
+bool lan_candidate(const struct node *n, const struct peer *p,
+    struct mesh_endpoint *ep);
 
 /* links.c */
 int links_init(struct node *n);

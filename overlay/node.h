@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "beacon.h"
 #include "cert.h"
 #include "member.h"
 #include "record.h"
@@ -100,6 +101,11 @@
  * requests to different members. */
 #define NODE_RENEW_RETRY	3600	/* seconds */
 #define NODE_RENEW_GAP_MS	10000
+/* LAN discovery (overlay/lan.c): a beacon's endpoint stays a member's
+ * first candidate for NODE_LAN_FRESH_MS; at most one handshake to it per
+ * member per NODE_LAN_RETRY_MS. */
+#define NODE_LAN_FRESH_MS	15000
+#define NODE_LAN_RETRY_MS	2000
 
 /* The largest IP packet node_send_ip takes, the TUN's MTU: over a
  * member's own path it fills one datagram (1,400 bytes of payload, 1,480
@@ -228,6 +234,12 @@ struct node_counters {
 	uint64_t punch_direct;		/* a round's probe answered: direct */
 	uint64_t drop_punch;		/* a PUNCH that does not decode */
 	uint64_t drop_punch_rate;	/* a peer's PUNCH within 1 s of its last */
+	/* LAN discovery and roaming (issue 10) */
+	uint64_t lan_beacons;		/* beacons taken (verified, newer) */
+	uint64_t drop_beacon;		/* beacons refused: format, network,
+					 * time, certificate, signature */
+	uint64_t lan_handshakes;	/* initiations to a beacon's endpoint */
+	uint64_t net_changes;		/* node_net_changed calls */
 };
 
 /* What `meshctl members` shows of one member. */
@@ -296,5 +308,25 @@ size_t node_graph_dot(struct node *n, char *buf, size_t len);
 size_t node_joiners(const struct node *n);
 uint64_t node_suspect_ms(const struct node *n);
 uint64_t node_dead_ms(const struct node *n);
+
+/* LAN discovery (overlay/lan.c).  Our beacon, to multicast on every
+ * interface: BEACON_LEN bytes, `port` our overlay UDP port; 0 when it
+ * cannot be made. */
+size_t node_lan_beacon(struct node *n, uint64_t now, uint16_t port,
+    uint8_t out[static BEACON_LEN]);
+/* A datagram from the beacon socket, sent from `from` (its port is
+ * ignored: the beacon names the overlay port).  VR_OK when it was a
+ * member's, newer than the last taken from it: its endpoint becomes that
+ * member's first candidate and a handshake goes there (a member never
+ * seen before gets a session).  VR_DUP for our own, VR_STALE for one not
+ * newer, else why it was refused (counted in drop_beacon). */
+enum vr node_lan_recv(struct node *n, uint64_t now, const uint8_t *pkt,
+    size_t len, const struct mesh_endpoint *from);
+/* A local address came or went (rtnetlink): every member's candidates are
+ * handshaken now, without backoff and without the "where it last spoke
+ * from" preference; paths in use are probed at once, so a dead one is
+ * left within PROBE_MISSES probes; our record is republished (within
+ * NODE_PUBLISH_GAP_MS); LAN endpoints heard before are forgotten. */
+void node_net_changed(struct node *n, uint64_t now);
 
 #endif

@@ -7,7 +7,8 @@
  * handshake initiation to every candidate endpoint at once (up to
  * NODE_PROBE_MAX): the peer's record endpoints (configured and observed),
  * then the seeds' addresses (`peer =` lines and the peers file, resolved
- * by the daemon).  The first answer decides where the session goes
+ * by the daemon); a LAN endpoint from a fresh beacon (lan.c) goes
+ * before all of them.  The first answer decides where the session goes
  * (node.c, cb_seen).  A seed carries no key, so its addresses are tried
  * for every member not yet reached; a handshake meant for another key
  * dies at the receiver's mac1 check, which costs it a hash.  Where the
@@ -34,6 +35,11 @@ candidate(const struct node *n, const struct peer *p, size_t k,
 {
 	const struct mesh_record *r = recset_by_key(n->rs, p->pk);
 
+	if (lan_candidate(n, p, ep)) {
+		if (k == 0)
+			return true;
+		k--;
+	}
 	if (r != NULL) {
 		if (k < r->n_ep) {
 			*ep = r->ep[k];
@@ -61,6 +67,7 @@ try_connect(struct node *n, struct peer *p)
 	 * (not through a relay: that says nothing of its own path). */
 	if (!(p->ep_observed && path_direct(n, p))) {
 		const struct mesh_record *r = recset_by_key(n->rs, p->pk);
+		size_t nlan = lan_candidate(n, p, &ep) ? 1 : 0;
 		size_t nrec = r != NULL ? r->n_ep : 0;
 
 		p->nprobe = 0;
@@ -76,7 +83,7 @@ try_connect(struct node *n, struct peer *p)
 				continue;
 			/* What a record says is the member's word: capped
 			 * per address (node.c); seeds are the operator's. */
-			if (k < nrec)
+			if (k >= nlan && k < nlan + nrec)
 				p->probe_capped |= (uint16_t)(1u << p->nprobe);
 			p->probe[p->nprobe++] = ep;
 		}
@@ -93,6 +100,12 @@ try_connect(struct node *n, struct peer *p)
 	    n->cb.random(n->cb.ctx, (uint32_t)p->backoff / 2 + 1);
 	p->backoff = p->backoff * 2 > NODE_BACKOFF_MAX_MS ?
 	    NODE_BACKOFF_MAX_MS : p->backoff * 2;
+}
+
+void
+paths_connect(struct node *n, struct peer *p)
+{
+	try_connect(n, p);
 }
 
 /* A session for every member in the record set. */
