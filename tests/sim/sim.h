@@ -178,4 +178,13 @@ void sim_join_as(struct sim *sim, int i, int member, const char *name,
     bool proof, enum sim_join_mode mode);
 bool sim_join_done(const struct sim *sim, int i, int *err);
 
+/* LAN discovery and roaming (sim_lan.c).  Node i's beacon, handed to
+ * node j's engine at once as if multicast on their LAN (from i's first
+ * address): node_lan_recv's verdict. */
+enum vr sim_lan_beacon(struct sim *sim, int i, int j);
+/* Node i's host takes address ip in place of its first (the old one is
+ * gone: packets to it vanish); with notice, its engine hears of it at
+ * once (node_net_changed, as meshd's rtnetlink watch calls it). */
+void sim_move(struct sim *sim, int i, uint32_t ip, bool notice);
+
 #endif
