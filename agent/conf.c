@@ -31,6 +31,7 @@ conf_init(struct conf *c)
 	c->tun_offload = true;
 	c->udp_gso = true;
 	c->udp_gro = true;
+	c->lan_discovery = true;
 	if (c->state_dir == NULL || c->nss_socket == NULL ||
 	    c->control_socket == NULL) {
 		conf_free(c);
@@ -436,6 +437,16 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 			    "chacha20-poly1305");
 		return 0;
 	}
+	if (key_is(k, kl, "lan_discovery")) {
+		size_t vl = (size_t)(end - v);
+		if (vl == 2 && memcmp(v, "on", 2) == 0)
+			p->conf->lan_discovery = true;
+		else if (vl == 3 && memcmp(v, "off", 3) == 0)
+			p->conf->lan_discovery = false;
+		else
+			return fail(p, "lan_discovery must be on or off");
+		return 0;
+	}
 	if (key_is(k, kl, "ttl")) {
 		if (!seconds(v, end, 0, 86400, &p->conf->ttl))
 			return fail(p, "ttl must be a number of seconds, 0 to 86400");
@@ -454,7 +465,7 @@ conf_line(struct conf_parser *p, const char *text, size_t len)
 		return set_onoff(p, &p->conf->udp_gro, v, end, "udp_gro");
 	return fail(p, "unknown key '%.*s' (known: state_dir, nss_socket, "
 	    "control_socket, log_level, ttl, dead_after, listen, peer, host, "
-	    "user, tun, tun_offload, cipher, udp_gso, udp_gro)",
+	    "user, tun, tun_offload, cipher, udp_gso, udp_gro, lan_discovery)",
 	    (int)(kl > 64 ? 64 : kl), k);
 }
 

@@ -67,6 +67,9 @@ struct conf {
 	/* UDP offloads (`udp_gso`, `udp_gro` = on|off, default on): used
 	 * where the kernel honours them. */
 	bool udp_gso, udp_gro;
+	/* Multicast LAN beacons and listen for members' (agent/lan.c);
+	 * `lan_discovery = off` for neither. */
+	bool lan_discovery;
 };
 
 struct conf_parser {

@@ -226,6 +226,10 @@ overlay_counters_json(struct overlay *ov)
 		{ "initiations_processed", st->initiations_processed },
 		{ "dh_ops", st->dh_ops },
 		{ "under_load", st->under_load },
+		{ "lan_beacons", c->lan_beacons },
+		{ "drop_beacon", c->drop_beacon },
+		{ "lan_handshakes", c->lan_handshakes },
+		{ "net_changes", c->net_changes },
 	};
 
 	for (int v = 1; v < VR_MAX; v++)

@@ -10,6 +10,8 @@
  *                the loop
  *   endpoints.c  this node's interface addresses
  *   members.c    GET /v1/members, the counters of GET /v1/status
+ *   lan.c        LAN beacons out and in (lan.h)
+ *   netwatch.c   rtnetlink: an address came or went -> look again
  */
 #ifndef MESH_OVERLAY_H
 #define MESH_OVERLAY_H
@@ -28,6 +30,8 @@
 
 struct agent;
 struct dns;
+struct lan;
+struct netwatch;
 
 #define OV_SAVE_MS		1000	/* at most one records save this often */
 #define OV_SAVE_RETRY_MS	5000	/* after a failed one */
@@ -39,6 +43,8 @@ struct overlay {
 	struct node *node;
 	struct udp udp;
 	struct dns *dns;
+	struct lan *lan;		/* NULL: lan_discovery = off */
+	struct netwatch *watch;		/* NULL: no rtnetlink */
 	struct ev_timer tick, maint;
 	/* the revocations file, as last read */
 	int64_t rev_mtime_ns;
@@ -62,6 +68,11 @@ struct overlay {
 /* overlayd.c */
 struct overlay *overlay_new(struct agent *a);
 void overlay_free(struct overlay *ov);
+/* The engine's clock (ms, never 0). */
+uint64_t overlay_now(void);
+/* Run the engine's timers now, after a call into it from outside the
+ * loop's own handlers (lan.c, netwatch.c). */
+void overlay_kick(struct overlay *ov);
 
 /* members.c */
 json_t *members_json(struct overlay *ov);

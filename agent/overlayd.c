@@ -42,6 +42,7 @@
 #include "overlay/gso.h"
 #include "agent/records.h"
 #include "invites.h"
+#include "lan.h"
 #include "state.h"
 
 #define RX_BATCHES 8	/* recvmmsg batches per wake-up, about 256 datagrams
@@ -50,7 +51,7 @@
 #define TUN_BURST_VNET 8	/* super-packets (up to 64 KB each), offload on */
 #define TUN_BUF (TUN_VNET_HLEN + GSO_PKT_MAX)
 
-static uint64_t
+uint64_t
 overlay_now(void)
 {
 	uint64_t now = ev_now_ms();
@@ -451,6 +452,12 @@ deliver(void *ctx, const uint8_t *pkt, size_t len,
 	node_recv(ov->node, overlay_now(), pkt, len, from);
 }
 
+void
+overlay_kick(struct overlay *ov)
+{
+	kick_after_packets(ov);
+}
+
 static void
 on_readable(struct ev_loop *loop, int fd, int events, void *data)
 {
@@ -634,6 +641,11 @@ overlay_new(struct agent *a)
 	if (a->tun_fd >= 0 &&
 	    ev_io_add(a->loop, a->tun_fd, EV_READ, on_tun, ov) < 0)
 		goto fail;
+	/* Neither is needed to run: without them, paths are found as
+	 * before (records, seeds, once a second). */
+	if (a->conf.lan_discovery)
+		ov->lan = lan_new(ov);
+	ov->watch = netwatch_new(ov);
 	ev_timer_start(a->loop, &ov->tick, 0, on_tick, ov);
 	ev_timer_start(a->loop, &ov->maint, 10, on_maint, ov);
 	log_info("overlay: %s.mesh listening on UDP %s", a->id.name,
@@ -652,6 +664,8 @@ overlay_free(struct overlay *ov)
 		return;
 	ev_timer_stop(ov->a->loop, &ov->tick);
 	ev_timer_stop(ov->a->loop, &ov->maint);
+	netwatch_free(ov->watch);
+	lan_free(ov->lan);
 	if (ov->node != NULL) {
 		/* Say goodbye, so that members show "left" rather than "dead". */
 		node_leave(ov->node, overlay_now());

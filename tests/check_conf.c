@@ -120,6 +120,11 @@ START_TEST(every_level_and_ttl)
 	ck_assert(!c.udp_gro);
 	ck_assert_int_eq(parse("udp_gro\t=\ton\r\n"), 0);
 	ck_assert(c.udp_gro);
+	ck_assert(c.lan_discovery);	/* on by default */
+	ck_assert_int_eq(parse("lan_discovery = off\n"), 0);
+	ck_assert(!c.lan_discovery);
+	ck_assert_int_eq(parse("lan_discovery=on # beacons\n"), 0);
+	ck_assert(c.lan_discovery);
 	ck_assert_int_eq(parse("user = root\n"), 0);
 	ck_assert_str_eq(c.user, "root");
 	ck_assert(c.user_set);

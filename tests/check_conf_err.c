@@ -242,6 +242,16 @@ START_TEST(err_udp_offloads)
 }
 END_TEST
 
+START_TEST(err_lan)
+{
+	bad("lan_discovery = \n", 1, "'lan_discovery' needs a value");
+	bad("lan_discovery = yes\n", 1, "lan_discovery must be on or off");
+	bad("lan_discovery = On\n", 1, "lan_discovery must be on or off");
+	bad("lan_discovery = on off\n", 1, "lan_discovery must be on or off");
+	bad("lan_discovery = offf\n", 1, "lan_discovery must be on or off");
+}
+END_TEST
+
 START_TEST(err_user)
 {
 	bad("user = \n", 1, "'user' needs a value");
@@ -265,6 +275,7 @@ conf_errors_tcase(void)
 	tcase_add_test(tc, err_tun);
 	tcase_add_test(tc, err_cipher);
 	tcase_add_test(tc, err_udp_offloads);
+	tcase_add_test(tc, err_lan);
 	tcase_add_test(tc, err_missing_equals);
 	tcase_add_test(tc, err_missing_value);
 	tcase_add_test(tc, err_bad_address);
