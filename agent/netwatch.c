@@ -34,7 +34,7 @@
 #include "lan.h"
 
 #define NETWATCH_SETTLE_MS	20
-#define NETWATCH_GAP_MS		500
+#define NETWATCH_GAP_MS		100
 #define NL_BUF			8192
 
 struct netwatch {

@@ -80,7 +80,7 @@ lan_connect(struct node *n, struct peer *p)
 {
 	p->lan_tried = n->now;
 	p->send_to = &p->lan_ep;
-	session_connect(p->s, n->now);
+	session_connect_now(p->s, n->now);	/* one in flight went elsewhere */
 	p->send_to = NULL;
 	n->c.lan_handshakes++;
 }

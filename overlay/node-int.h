@@ -187,6 +187,7 @@ struct node {
 	const struct mesh_endpoint *rx_from;
 	uint8_t rx_type;
 	bool cand_any;			/* some peer has cand_due */
+	bool links_due;			/* republish our links (settle) */
 	struct probe_bucket probe_rl[NODE_PROBE_ADDR_SLOTS];
 	uint64_t punch_mtokens, punch_at;	/* punch.c: all rounds' probes */
 	uint8_t probe_rl_key[16];	/* for the bucket hash */
@@ -259,7 +260,8 @@ bool gossip_revoke(struct node *n, struct peer *from,
 
 /* paths.c */
 void paths_maint(struct node *n);
-/* A handshake to every candidate of p now (the backoff goes on). */
+/* A handshake to every candidate of p now, a fresh one even with one in
+ * flight (the backoff goes on). */
 void paths_connect(struct node *n, struct peer *p);
 /* A fresh beacon endpoint of p (lan.c), false if none. */
 bool lan_candidate(const struct node *n, const struct peer *p,

@@ -58,7 +58,7 @@ candidate(const struct node *n, const struct peer *p, size_t k,
 }
 
 static void
-try_connect(struct node *n, struct peer *p)
+try_connect(struct node *n, struct peer *p, bool force)
 {
 	struct mesh_endpoint ep;
 	uint64_t now = n->now;
@@ -95,7 +95,10 @@ try_connect(struct node *n, struct peer *p)
 	}
 	if (!p->have_ep)
 		return;
-	session_connect(p->s, now);
+	if (force)
+		session_connect_now(p->s, now);
+	else
+		session_connect(p->s, now);
 	p->next_try = now + p->backoff +
 	    n->cb.random(n->cb.ctx, (uint32_t)p->backoff / 2 + 1);
 	p->backoff = p->backoff * 2 > NODE_BACKOFF_MAX_MS ?
@@ -105,7 +108,7 @@ try_connect(struct node *n, struct peer *p)
 void
 paths_connect(struct node *n, struct peer *p)
 {
-	try_connect(n, p);
+	try_connect(n, p, true);
 }
 
 /* A session for every member in the record set. */
@@ -181,7 +184,7 @@ paths_maint(struct node *n)
 		if (p->joiner || p->s == NULL)
 			continue;
 		if ((!peer_up(n, p) || quiet) && now >= p->next_try)
-			try_connect(n, p);
+			try_connect(n, p, false);
 		else if (!quiet)
 			/* Alive, perhaps through a relay: its own path is
 			 * looked for by punching (punch.c), with probes

@@ -347,6 +347,13 @@ session_connect(struct session *s, uint64_t now)
 }
 
 int
+session_connect_now(struct session *s, uint64_t now)
+{
+	send_initiation(s, now);
+	return 0;
+}
+
+int
 session_send(struct session *s, uint64_t now, const uint8_t *data,
     size_t len)
 {

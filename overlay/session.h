@@ -198,6 +198,11 @@ void session_free(struct session *s);
 
 /* Start a handshake unless one is under way. */
 int session_connect(struct session *s, uint64_t now);
+/* A new initiation now, even with one in flight (whose answer is then
+ * dropped): for when where the peer may be has just changed (a local
+ * address came or went, a LAN beacon).  The attempt's time limit runs on
+ * from the first initiation. */
+int session_connect_now(struct session *s, uint64_t now);
 /* Encrypt and send; while there are no keys, queue a few packets and
  * start a handshake.  0, -EMSGSIZE, or -ENOBUFS (queue full: dropped). */
 int session_send(struct session *s, uint64_t now, const uint8_t *data,
