@@ -11,6 +11,9 @@
 #      plane (tests/netns/seeds.sh: relays, failover, a 100 MB copy, moves)
 #   5c. as root: hole punching behind real Linux NATs (tests/netns/punch.sh:
 #      port-preserving and port-randomising masquerade, two behind one NAT)
+#   5d. as root: LAN discovery and roaming (tests/netns/lan.sh: a LAN whose
+#      uplink is cut, members that never met finding each other by beacon;
+#      tests/netns/roam.sh: a TCP stream across the laptop's moves)
 #   6. as root: the .deb/.rpm packages, installed into a clean Debian root
 # Logs go to _test-logs/; the last line counts tests passed and failed.
 set -uo pipefail
@@ -89,6 +92,12 @@ seeds() {
 punch() {
 	top_builddir=. top_srcdir=. sh tests/netns/punch.sh
 }
+lan() {
+	top_builddir=. top_srcdir=. sh tests/netns/lan.sh
+}
+roam() {
+	top_builddir=. top_srcdir=. sh tests/netns/roam.sh
+}
 packages() {
 	[ -x packaging/test-packages.sh ] || { echo "SKIP: no package test yet"; return 77; }
 	packaging/test-packages.sh
@@ -102,6 +111,8 @@ stage fuzz fuzz && passed=$((passed + 1)) || true
 stage multinode multinode && passed=$((passed + 1)) || true
 stage seeds seeds && passed=$((passed + 1)) || true
 stage punch punch && passed=$((passed + 1)) || true
+stage lan lan && passed=$((passed + 1)) || true
+stage roam roam && passed=$((passed + 1)) || true
 stage packages packages && passed=$((passed + 1)) || true
 
 # check and sanitizers count their tests; a stage that failed before any

@@ -23,7 +23,7 @@
 # Exit 77 when not root.  Each wait polls with a long limit; timings are
 # printed, not asserted.
 . "$top_srcdir/tests/netns/lib.sh"
-netns_need python3 getent ping
+netns_need python3 getent ping perl
 [ -c /dev/net/tun ] || netns_skip "needs /dev/net/tun"
 netns_paths
 [ -x "$MESHD" ] || netns_fail "no meshd in $top_builddir"
@@ -138,8 +138,11 @@ else
 fi
 
 # === 2. two that never met find each other by beacon ==========================
+# Their logs stamped (unix ms a line): the figure comes from them.
+NETNS_STAMP=1
 start_meshd lnc
 start_meshd lnd
+NETNS_STAMP=
 t_start=$(netns_ms)
 for n in lnc lnd; do
 	overlay_addr "$n" > "$NETNS_DIR/$n/addr" 2>/dev/null
@@ -163,6 +166,17 @@ if wait_until "$UP_MS" found lnc lna; then
 	ok "lnc also found lna on the LAN (a member it held no record of)"
 else
 	bad "lnc did not find lna: $(members_json lnc)"
+fi
+# stamp FILE PATTERN: the unix ms of the first line matching.
+stamp() { awk -v p="$2" '$0 ~ p { print $1; exit }' "$1"; }
+up_c=$(stamp "$NETNS_DIR/lnc/meshd.log" "lan: beacons")
+up_d=$(stamp "$NETNS_DIR/lnd/meshd.log" "lan: beacons")
+j_c=$(stamp "$NETNS_DIR/lnc/meshd.log" "member lnd joined")
+j_d=$(stamp "$NETNS_DIR/lnd/meshd.log" "member lnc joined")
+if [ -n "$up_c" ] && [ -n "$up_d" ] && [ -n "$j_c" ] && [ -n "$j_d" ]; then
+	up=$up_c; [ "$up_d" -gt "$up" ] && up=$up_d
+	jn=$j_c; [ "$j_d" -gt "$jn" ] && jn=$j_d
+	echo "# figure: LAN discovery from the meshd logs: the second meshd's overlay up to both holding each other's record: $((jn - up)) ms"
 fi
 b=$(counter lnc lan_beacons)
 if [ "$b" -gt 0 ]; then ok "lnc took $b beacon(s)"; else bad "lnc took no beacon"; fi
