@@ -158,7 +158,6 @@ node_net_changed(struct node *n, uint64_t now)
 		if (p->joiner || p->s == NULL)
 			continue;
 		p->lan_at = 0;		/* heard on a LAN we may have left */
-		p->lan_tried = 0;
 		p->ep_observed = false;
 		p->backoff = NODE_BACKOFF_MIN_MS;
 		paths_connect(n, p);

@@ -157,9 +157,11 @@ expendable(const struct node *n, const struct peer *p)
 	if (recset_by_key(n->rs, p->pk) != NULL)
 		return false;
 	/* Not a member we know of: admitted but never got a session, or
-	 * its record is gone and it has been silent for a while. */
+	 * its record is gone and it has been silent for a while, or a
+	 * beacon's (lan.c) that never answered the handshakes sent there. */
 	return p->s == NULL || (p->last_rx != 0 &&
-	    now - p->last_rx > 2 * n->dead_ms);
+	    now - p->last_rx > 2 * n->dead_ms) || (p->last_rx == 0 &&
+	    p->lan_tried != 0 && now - p->lan_tried > NODE_LAN_FRESH_MS);
 }
 
 void

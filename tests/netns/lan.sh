@@ -1,8 +1,8 @@
 #!/bin/sh
 # Issue 10 item 3: LAN discovery, with real meshd processes.
 #
-#   lnlan 10.9.1.0/24 behind lngw's NAT: lna .11, lnb .12, lnc .13, lnd .14,
-#         lne .15, lnf .16;
+#   lnlan 10.9.1.0/24 and fd09:1::/64 behind lngw's NAT (IPv4 only): lna .11,
+#         lnb .12, lnc .13, lnd .14, lne .15, lnf .16, lng .17, lnh .18;
 #   lnwan 203.0.113.0/24: lnca .10 (made the network; the only public node).
 #
 #        lna .11  lnb .12  lnc .13  lnd .14  lne .15  lnf .16      lnlan
@@ -19,11 +19,13 @@
 #      records, resolve each other's names and ping over a direct path; the
 #      time from start to that is printed (a figure, not asserted);
 #   3. lne and lnf, the same as 2. with lan_discovery = off: they stay
-#      strangers (checked over a few seconds: what the switch turns off).
+#      strangers (checked over a few seconds: what the switch turns off);
+#   4. lng and lnh, the same as 2. with IPv4 beacons dropped on both (nft):
+#      they find each other by IPv6 beacon alone, from their ULA addresses.
 # Exit 77 when not root.  Each wait polls with a long limit; timings are
 # printed, not asserted.
 . "$top_srcdir/tests/netns/lib.sh"
-netns_need python3 getent ping perl
+netns_need python3 getent ping perl nft
 [ -c /dev/net/tun ] || netns_skip "needs /dev/net/tun"
 netns_paths
 [ -x "$MESHD" ] || netns_fail "no meshd in $top_builddir"
@@ -35,7 +37,7 @@ pass=0 failed=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
 logs() {
-	for n in lnca lna lnb lnc lnd lne lnf; do
+	for n in lnca lna lnb lnc lnd lne lnf lng lnh; do
 		echo "--- $n: meshd.log (last 15 lines)"
 		tail -15 "$NETNS_DIR/$n/meshd.log" 2>/dev/null
 	done
@@ -93,7 +95,7 @@ invite_join() {	# NAME: invited by lnca, joined (meshd not started)
 netns_init
 t0=$(netns_ms)
 NETNS_QUIET=1
-seg_add lnlan 10.9.1
+seg_add lnlan 10.9.1 fd09:1
 seg_add lnwan 203.0.113
 router_add lngw
 router_attach lngw lnlan 1
@@ -102,11 +104,11 @@ router_nat lngw lnlan lnwan
 seg_gateway lnlan 10.9.1.1
 node_add lnca lnwan 10
 h=11
-for n in lna lnb lnc lnd lne lnf; do node_add "$n" lnlan "$h"; h=$((h + 1)); done
+for n in lna lnb lnc lnd lne lnf lng lnh; do node_add "$n" lnlan "$h"; h=$((h + 1)); done
 seg_static_arp lnlan
 seg_static_arp lnwan
 
-for n in lnca lna lnb lnc lnd; do node_conf "$n"; done
+for n in lnca lna lnb lnc lnd lng lnh; do node_conf "$n"; done
 for n in lne lnf; do node_conf "$n" "lan_discovery = off"; done
 node_meshctl lnca init --name lnca > "$NETNS_DIR/lnca/init.out" 2>&1 ||
 	{ cat "$NETNS_DIR/lnca/init.out"; die "meshctl init on lnca"; }
@@ -120,8 +122,8 @@ wait_until "$UP_MS" found lna lnb ||
 	die "lna and lnb do not see each other: $(members_json lna)"
 ok "lna and lnb joined through lnca and see each other direct ($(($(netns_ms) - t0)) ms)"
 # The others join now, while the uplink is up, and do not run yet.
-for n in lnc lnd lne lnf; do invite_join "$n"; done
-ok "lnc, lnd, lne, lnf joined by invite (meshd not started)"
+for n in lnc lnd lne lnf lng lnh; do invite_join "$n"; done
+ok "lnc, lnd, lne, lnf, lng, lnh joined by invite (meshd not started)"
 
 # === 1. the uplink goes; members that met keep reaching each other ==========
 node_exec lngw ip link set lnwan down
@@ -198,6 +200,30 @@ if grep -q "lan: beacons" "$NETNS_DIR/lne/meshd.log"; then
 	bad "lan_discovery = off, and lne sends beacons"
 else
 	ok "lan_discovery = off: lne sends no beacons"
+fi
+
+# === 4. IPv6 beacons alone ===================================================
+for n in lng lnh; do
+	node_exec "$n" nft -f - <<NFT || die "nft in $n"
+table ip lnlan_v4beacons {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		udp dport 51829 drop
+	}
+}
+NFT
+done
+start_meshd lng
+start_meshd lnh
+for n in lng lnh; do
+	overlay_addr "$n" > "$NETNS_DIR/$n/addr" 2>/dev/null
+	[ -s "$NETNS_DIR/$n/addr" ] || die "no overlay address for $n"
+done
+t_start=$(netns_ms)
+if wait_until "$UP_MS" found lng lnh; then
+	ok "IPv4 beacons dropped: lng and lnh found each other by IPv6 beacon ($(($(netns_ms) - t_start)) ms), lng reaches lnh at $(field_of lng lnh endpoint)"
+else
+	bad "IPv4 beacons dropped: lng and lnh did not find each other: $(members_json lng)"
 fi
 
 [ "$failed" = 0 ] || logs

@@ -6,6 +6,8 @@
  *                   each other by beacon, exchange records and carry IP
  *   lan_beacon_checks  a replayed beacon, our own, a revoked member's and
  *                   a mangled one are refused by the engine
+ *   lan_stranger_forgotten  a beacon from an address that never answers:
+ *                   one handshake there, and the record-less peer goes
  *   roam            a member changes address mid-stream, and hears of it
  *                   (node_net_changed): traffic both ways resumes within
  *                   ROAM_GAP_MAX_MS of virtual time; the same move without
@@ -177,6 +179,43 @@ START_TEST(lan_beacon_checks)
 }
 END_TEST
 
+/* A beacon whose source does not answer (re-sent from elsewhere, say):
+ * the member it names gets one handshake there, and its peer, which
+ * holds no record, goes once the beacon's endpoint is stale. */
+START_TEST(lan_stranger_forgotten)
+{
+	uint8_t b[BEACON_LEN];
+	struct node_peer_info pi;
+	int nat, a, c, hosts[2];
+	uint64_t hs;
+
+	S = sim_new(33, 8, DEAD);
+	sim_add(S, -1, true);
+	sim_start(S, 0);
+	nat = sim_nat(S, NET_NAT_PRESERVE);
+	a = sim_add(S, nat, false);
+	c = sim_add(S, nat, false);
+	sim_seed(S, a, 0, 0);
+	sim_seed(S, c, 0, 0);
+	hosts[0] = sim_host(S, a);
+	hosts[1] = sim_host(S, c);
+	net_partition(sim_net(S), hosts, 2, 1);
+	sim_start(S, a);
+	sim_start(S, c);
+	sim_run_for(S, 2000);
+	ck_assert_uint_eq(node_lan_beacon(sim_node(S, a), sim_now(S), SIM_PORT,
+	    b), BEACON_LEN);
+	hs = node_counters(sim_node(S, c))->lan_handshakes;
+	ck_assert_int_eq(deliver(c, b, sizeof(b), NET_IP(192, 168, nat, 250)),
+	    VR_OK);
+	ck_assert_uint_eq(node_counters(sim_node(S, c))->lan_handshakes, hs + 1);
+	ck_assert(node_peer(sim_node(S, c), sim_now(S), sim_pk(S, a), &pi));
+	ck_assert(!pi.up);
+	sim_run_for(S, NODE_LAN_FRESH_MS + 3000);
+	ck_assert(!node_peer(sim_node(S, c), sim_now(S), sim_pk(S, a), &pi));
+}
+END_TEST
+
 /* Streams both ways between a and b every 10 ms for ms; the longest
  * stretch (ms) either TUN went without a packet, from `from` on. */
 static uint64_t
@@ -259,6 +298,7 @@ roam_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, lan_never_met);
 	tcase_add_test(tc, lan_beacon_checks);
+	tcase_add_test(tc, lan_stranger_forgotten);
 	tcase_add_test(tc, roam);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
