@@ -5,7 +5,9 @@
 # network namespace: the overlay's UDP port is private to it.
 #
 #   user = nobody, state dir nobody's  -> runs as 65534 (/proc/PID/status),
-#                                         answers meshctl status and lookups
+#                                         answers meshctl status and lookups,
+#                                         sends LAN beacons, hears addresses
+#                                         come (rtnetlink)
 #   user = nobody, state dir root's    -> refuses to start, and says why
 #   user = root                        -> stays root
 #   user = no-such-user                -> refuses to start, and says why
@@ -100,6 +102,19 @@ out=$("$MESHCTL" -c "$tmp/a.conf" status 2>&1); rc=$?
 check "meshctl status answers (exit $rc)" sh -c "[ $rc = 0 ] && echo '$out' | grep -q dropper"
 out=$("$MESHCTL" -c "$tmp/a.conf" resolve dropper.mesh 2>&1)
 check "it answers for its own name" sh -c "echo '$out' | grep -q '$addr'"
+# LAN beacons and the address watch need no privilege (issue 10).
+check "LAN beacons set up as nobody" grep -q "lan: beacons on UDP" "$tmp/a.log"
+if ip link add lnpd0 type veth peer name lnpd1 2>/dev/null; then
+	ip link set lnpd0 up
+	ip addr add 10.99.0.1/24 dev lnpd0
+	for _ in $(seq 1 100); do
+		grep -q "netwatch: local addresses changed" "$tmp/a.log" && break
+		sleep 0.05
+	done
+	check "an address that appears is heard, as nobody (rtnetlink)" \
+		grep -q "netwatch: local addresses changed" "$tmp/a.log"
+	ip link del lnpd0
+fi
 kill -HUP "$meshd"
 sleep 0.3
 check "a reload, as nobody, still reads the keys" grep -q "reloaded $tmp/a.conf" "$tmp/a.log"
