@@ -100,7 +100,9 @@ node_lan_recv(struct node *n, uint64_t now, const uint8_t *pkt, size_t len,
 	if (memcmp(b.cert.node_pk, n->cfg.pk, MESH_KEY_LEN) == 0)
 		return VR_DUP;		/* ours, looped back */
 	ep.port = b.port;
-	if ((ep.family != MESH_EP_IPV4 && ep.family != MESH_EP_IPV6) ||
+	/* One we can send to without a scope: not link-local (agent/lan.c
+	 * sends IPv6 beacons from an address that needs none). */
+	if (!record_ep_ok(&ep) ||
 	    (ep.family == MESH_EP_IPV6 && n->cfg.ipv4_only)) {
 		v = VR_ENDPOINT;
 		goto bad;

@@ -169,6 +169,13 @@ START_TEST(lan_beacon_checks)
 	ck_assert_int_eq(deliver(3, b2, BEACON_LEN - 1, NET_IP(10, 1, 0, 1)),
 	    VR_FORMAT);
 	ck_assert_uint_eq(node_counters(sim_node(S, 3))->drop_beacon, drops + 2);
+	/* From a link-local address (no scope to send back with). */
+	{
+		struct mesh_endpoint ll = { .family = MESH_EP_IPV6,
+		    .addr = { 0xfe, 0x80, [15] = 7 }, .port = 40000 };
+		ck_assert_int_eq(node_lan_recv(sim_node(S, 3), sim_now(S), b2,
+		    sizeof(b2), &ll), VR_ENDPOINT);
+	}
 	/* Revoked: node3 holds the revocation of node1's key. */
 	sim_revoke_key(S, 1, &rv);
 	ck_assert(node_offer_revocation(sim_node(S, 3), &rv));
