@@ -13,6 +13,10 @@
  *                   ROAM_GAP_MAX_MS of virtual time; the same move without
  *                   the notice is measured and printed alongside
  *
+ *   hunt_not_relayed  members relayed through a path faster than their
+ *                   own find their own path (no relayed copy of the
+ *                   initiations that look for it)
+ *
  * Virtual time, fixed seeds: the figures printed are exact for a seed,
  * and the bounds asserted are far from them.
  */
@@ -296,6 +300,37 @@ START_TEST(roam)
 }
 END_TEST
 
+/* Two members alive through a relay whose path is faster than their own:
+ * the initiations that look for their own path must not go through the
+ * relay too, or the relay's copy arrives first, the direct one dies as a
+ * replay, and they stay relayed for good (what kept a moved laptop
+ * relayed). */
+START_TEST(hunt_not_relayed)
+{
+	struct net_link slow = { .delay_ms = 30 }, fast = { .delay_ms = 2 };
+	struct net_link none = { .delay_ms = 1, .loss_ppm = 1000000 };
+	struct node_peer_info pi;
+	struct pair pr = { 0, 2 };
+	uint64_t t0, took;
+
+	S = sim_mesh(34, 8, 3, DEAD);
+	net_set_link(sim_net(S), sim_host(S, 0), sim_host(S, 2), &none);
+	sim_seed(S, 2, 1, 1);
+	sim_run_for(S, 10000);
+	ck_assert(node_peer(sim_node(S, 0), sim_now(S), sim_pk(S, 2), &pi));
+	ck_assert(pi.up && !pi.direct && pi.relayed);
+	/* Their own path opens, slower than the one through node1. */
+	net_set_link(sim_net(S), sim_host(S, 0), sim_host(S, 1), &fast);
+	net_set_link(sim_net(S), sim_host(S, 1), sim_host(S, 2), &fast);
+	net_set_link(sim_net(S), sim_host(S, 0), sim_host(S, 2), &slow);
+	t0 = sim_now(S);
+	took = sim_run_until_pred(S, lan_met, &pr, 100, t0 + 30000);
+	ck_assert_msg(took != UINT64_MAX, "still relayed after 30 s");
+	printf("# hunt_not_relayed: direct %llu ms after their own path "
+	    "opened (virtual)\n", (unsigned long long)(took - t0));
+}
+END_TEST
+
 static Suite *
 roam_suite(void)
 {
@@ -307,6 +342,7 @@ roam_suite(void)
 	tcase_add_test(tc, lan_beacon_checks);
 	tcase_add_test(tc, lan_stranger_forgotten);
 	tcase_add_test(tc, roam);
+	tcase_add_test(tc, hunt_not_relayed);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
