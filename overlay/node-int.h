@@ -187,7 +187,6 @@ struct node {
 	const struct mesh_endpoint *rx_from;
 	uint8_t rx_type;
 	bool cand_any;			/* some peer has cand_due */
-	bool links_due;			/* republish our links (settle) */
 	struct probe_bucket probe_rl[NODE_PROBE_ADDR_SLOTS];
 	uint64_t punch_mtokens, punch_at;	/* punch.c: all rounds' probes */
 	uint8_t probe_rl_key[16];	/* for the bucket hash */

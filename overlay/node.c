@@ -311,18 +311,8 @@ cb_seen(void *ctx, struct session *s, const void *src)
 	}
 	p->last_rx = n->now;
 	p->left = false;
-	if (ep == NULL || ep->family == EP_RELAY) {
-		/* Through a relay: its own path unproven.  Its data comes
-		 * that way, and nothing of it directly for a while: it left
-		 * its own path (it moved, say), so do we now, rather than
-		 * once our probes of it time out. */
-		if (ep != NULL && n->rx_type == WIRE_TRANSPORT &&
-		    path_direct(n, p) && n->now - p->direct_rx > NODE_CAND_GAP_MS) {
-			p->direct_rx = 0;
-			n->links_due = true;
-		}
-		return;
-	}
+	if (ep == NULL || ep->family == EP_RELAY)
+		return;		/* through a relay: its own path unproven */
 	p->nprobe = 0;		/* it answered: we know where it is */
 	if (p->have_ep && memcmp(&p->ep, ep, sizeof(p->ep)) == 0) {
 		p->direct_rx = n->now;
@@ -516,11 +506,6 @@ settle(struct node *n)
 	uint64_t gen;
 
 	forward_flush(n);
-	if (n->links_due) {	/* cb_seen: a path left; the graph says so */
-		n->links_due = false;
-		n->links_at = 0;
-		links_maint(n);
-	}
 	if (n->cand_any)
 		cand_probes(n);
 	if (n->endpoints_changed) {
