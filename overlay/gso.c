@@ -83,17 +83,28 @@ gso_vnet_put(const struct gso_vnet *v, uint8_t b[static GSO_VNET_HLEN])
 }
 
 /* The one's-complement sum of data as big-endian 16-bit words (an odd
- * tail padded with zero), folded to 16 bits.  Native 32-bit words are
- * summed into 64 bits; a sum of byte-swapped words is the byte-swapped
- * sum (RFC 1071 2(B)), so one swap at the end makes it big-endian. */
+ * tail padded with zero), folded to 16 bits.  Native words are summed;
+ * a sum of byte-swapped words is the byte-swapped sum (RFC 1071 2(B)),
+ * so one swap at the end makes it big-endian.  The bulk goes 64 bits at
+ * a time into two sums, each counting its own carries (2^64 is 1 in a
+ * sum of 16-bit words modulo 65535): two independent chains of adds,
+ * which is what keeps the checksum of a 64 KB super-packet cheap. */
 static uint64_t
 gso_sum(const uint8_t *data, size_t len)
 {
-	uint64_t sum = 0;
+	uint64_t s0 = 0, s1 = 0, c0 = 0, c1 = 0, sum, w0, w1;
 	uint32_t w;
 	size_t i;
 
-	for (i = 0; i + 4 <= len; i += 4) {
+	for (i = 0; i + 16 <= len; i += 16) {
+		memcpy(&w0, data + i, 8);
+		memcpy(&w1, data + i + 8, 8);
+		c0 += __builtin_add_overflow(s0, w0, &s0);
+		c1 += __builtin_add_overflow(s1, w1, &s1);
+	}
+	sum = (s0 & 0xffffffff) + (s0 >> 32) + (s1 & 0xffffffff) +
+	    (s1 >> 32) + c0 + c1;
+	for (; i + 4 <= len; i += 4) {
 		memcpy(&w, data + i, 4);
 		sum += w;
 	}
