@@ -33,6 +33,20 @@ typedef enum nss_status ga1_fn(const void *, socklen_t, int, struct hostent *,
 
 
 
+/* st = CALL, asked again (3 times in all, at most) while it gets no
+ * answer in the module's time (TRYAGAIN without ERANGE, which would mean
+ * "a bigger buffer"): on a loaded 2-core machine under ASan the agent
+ * may miss the 250 ms budget now and then, and a caller that gets
+ * TRYAGAIN asks again.  An answer that is wrong is never asked again. */
+#define ASK(call) do {							\
+	int tries_ = 0;							\
+	do								\
+		st = (call);						\
+	while (st == NSS_STATUS_TRYAGAIN && err != ERANGE &&		\
+	    ++tries_ < 3 && (fprintf(stderr, "# no answer in time, "	\
+	    "asked again: %s\n", #call), 1));				\
+} while (0)
+
 static void *
 sym(void *h, const char *name)
 {
@@ -89,7 +103,7 @@ main(int argc, char **argv)
 
 	/* gethostbyname4_r: both families in one answer. */
 	pat = NULL;
-	st = gh4("dual.MESH.", &pat, buf, sizeof(buf), &err, &herr, &ttl);
+	ASK(gh4("dual.MESH.", &pat, buf, sizeof(buf), &err, &herr, &ttl));
 	CHECK(st == NSS_STATUS_SUCCESS, "gh4 dual: status %d", st);
 	for (struct gaih_addrtuple *t = pat; st == NSS_STATUS_SUCCESS && t; t = t->next) {
 		CHECK(strcmp(t->name, "dual.mesh") == 0, "gh4 name %s", t->name);
@@ -102,60 +116,60 @@ main(int argc, char **argv)
 	CHECK(ttl > 0, "gh4 ttl %d", ttl);
 	/* NULL ttlp is allowed. */
 	pat = NULL;
-	st = gh4(argv[2], &pat, buf, sizeof(buf), &err, &herr, NULL);
+	ASK(gh4(argv[2], &pat, buf, sizeof(buf), &err, &herr, NULL));
 	CHECK(st == NSS_STATUS_SUCCESS && pat && pat->family == AF_INET6 &&
 	    memcmp(pat->addr, self, 16) == 0, "gh4 self");
 	/* nscd presets *pat: the first tuple is filled in place. */
 	struct gaih_addrtuple preset = { 0 }, *pp = &preset;
-	st = gh4("v4only.mesh", &pp, buf, sizeof(buf), &err, &herr, NULL);
+	ASK(gh4("v4only.mesh", &pp, buf, sizeof(buf), &err, &herr, NULL));
 	CHECK(st == NSS_STATUS_SUCCESS && pp == &preset &&
 	    preset.family == AF_INET, "gh4 nscd preset");
 
 	/* Not found, not ours, short buffer. */
-	st = gh4("nobody.mesh", &pat, buf, sizeof(buf), &err, &herr, NULL);
+	ASK(gh4("nobody.mesh", &pat, buf, sizeof(buf), &err, &herr, NULL));
 	CHECK(st == NSS_STATUS_NOTFOUND && herr == HOST_NOT_FOUND,
 	    "gh4 nobody: %d/%d", st, herr);
-	st = gh4("example.com", &pat, buf, sizeof(buf), &err, &herr, NULL);
+	ASK(gh4("example.com", &pat, buf, sizeof(buf), &err, &herr, NULL));
 	CHECK(st == NSS_STATUS_UNAVAIL, "gh4 example.com: %d", st);
-	st = gh4("dual.mesh", &pat, buf, 16, &err, &herr, NULL);
+	ASK(gh4("dual.mesh", &pat, buf, 16, &err, &herr, NULL));
 	CHECK(st == NSS_STATUS_TRYAGAIN && err == ERANGE &&
 	    herr == NETDB_INTERNAL, "gh4 short buffer: %d/%d/%d", st, err, herr);
 
 	/* gethostbyname3_r with canon and ttl; NO_DATA for a missing family. */
-	st = gh3("dual.mesh", AF_INET, &he, buf, sizeof(buf), &err, &herr,
-	    &ttl, &canon);
+	ASK(gh3("dual.mesh", AF_INET, &he, buf, sizeof(buf), &err, &herr,
+	    &ttl, &canon));
 	CHECK(st == NSS_STATUS_SUCCESS && he.h_addrtype == AF_INET &&
 	    he.h_length == 4 && count_list(he.h_addr_list) == 2 &&
 	    canon && strcmp(canon, "dual.mesh") == 0, "gh3 dual v4");
-	st = gh3("v4only.mesh", AF_INET6, &he, buf, sizeof(buf), &err, &herr,
-	    NULL, NULL);
+	ASK(gh3("v4only.mesh", AF_INET6, &he, buf, sizeof(buf), &err, &herr,
+	    NULL, NULL));
 	CHECK(st == NSS_STATUS_NOTFOUND && herr == NO_DATA, "gh3 NO_DATA: %d/%d",
 	    st, herr);
-	st = gh2("dual.mesh", AF_INET6, &he, buf, sizeof(buf), &err, &herr);
+	ASK(gh2("dual.mesh", AF_INET6, &he, buf, sizeof(buf), &err, &herr));
 	CHECK(st == NSS_STATUS_SUCCESS && he.h_length == 16 &&
 	    count_list(he.h_addr_list) == 1, "gh2 dual v6");
-	st = gh1("v4only.mesh", &he, buf, sizeof(buf), &err, &herr);
+	ASK(gh1("v4only.mesh", &he, buf, sizeof(buf), &err, &herr));
 	CHECK(st == NSS_STATUS_SUCCESS && he.h_addrtype == AF_INET &&
 	    strcmp(he.h_name, "v4only.mesh") == 0, "gh1 v4only");
-	st = gh1("www.example.com", &he, buf, sizeof(buf), &err, &herr);
+	ASK(gh1("www.example.com", &he, buf, sizeof(buf), &err, &herr));
 	CHECK(st == NSS_STATUS_UNAVAIL, "gh1 non-mesh: %d", st);
 
 	/* Reverse lookups. */
-	st = ga2(self, 16, AF_INET6, &he, buf, sizeof(buf), &err, &herr, &ttl);
+	ASK(ga2(self, 16, AF_INET6, &he, buf, sizeof(buf), &err, &herr, &ttl));
 	CHECK(st == NSS_STATUS_SUCCESS && strcmp(he.h_name, argv[2]) == 0 &&
 	    count_list(he.h_aliases) == 0 && count_list(he.h_addr_list) == 1 &&
 	    memcmp(he.h_addr_list[0], self, 16) == 0, "ga2 self");
-	st = ga1(self, 16, AF_INET6, &he, buf, 8, &err, &herr);
+	ASK(ga1(self, 16, AF_INET6, &he, buf, 8, &err, &herr));
 	CHECK(st == NSS_STATUS_TRYAGAIN && err == ERANGE, "ga1 short buffer");
 	memcpy(a6, self, 16);
 	a6[15] ^= 1;	/* same /48, nobody holds it */
-	st = ga1(a6, 16, AF_INET6, &he, buf, sizeof(buf), &err, &herr);
+	ASK(ga1(a6, 16, AF_INET6, &he, buf, sizeof(buf), &err, &herr));
 	CHECK(st == NSS_STATUS_NOTFOUND, "ga1 unknown in prefix: %d", st);
 	inet_pton(AF_INET6, "2001:db8::1", a6);
-	st = ga1(a6, 16, AF_INET6, &he, buf, sizeof(buf), &err, &herr);
+	ASK(ga1(a6, 16, AF_INET6, &he, buf, sizeof(buf), &err, &herr));
 	CHECK(st == NSS_STATUS_UNAVAIL, "ga1 non-mesh v6: %d", st);
 	inet_pton(AF_INET, "10.0.0.1", a6);
-	st = ga1(a6, 4, AF_INET, &he, buf, sizeof(buf), &err, &herr);
+	ASK(ga1(a6, 4, AF_INET, &he, buf, sizeof(buf), &err, &herr));
 	CHECK(st == NSS_STATUS_UNAVAIL, "ga1 v4 is never ours: %d", st);
 
 	dlclose(h);
