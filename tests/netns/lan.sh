@@ -44,28 +44,6 @@ logs() {
 }
 die() { echo "FAIL - $*"; logs; exit 1; }
 
-members_json() { node_meshctl "$1" members --json 2>/dev/null; }
-# field_of VIEWER NAME FIELD: FIELD of NAME in VIEWER's members --json.
-field_of() {
-	members_json "$1" | python3 -c '
-import json, sys
-try:
-    ms = json.load(sys.stdin)
-except ValueError:
-    print("badjson"); sys.exit(0)
-for m in ms:
-    if m.get("name") in (sys.argv[1], sys.argv[1] + ".mesh"):
-        print(m.get(sys.argv[2])); sys.exit(0)
-print("absent")' "$2" "$3"
-}
-counter() {
-	node_meshctl "$1" --json status 2>/dev/null | python3 -c '
-import json, sys
-try:
-    print(json.load(sys.stdin)["agent"]["counters"]["overlay"].get(sys.argv[1], 0))
-except (ValueError, KeyError):
-    print(0)' "$2"
-}
 overlay_addr() {
 	node_meshctl "$1" --json status | python3 -c '
 import json, sys; print(json.load(sys.stdin)["node"]["address"])'

@@ -42,6 +42,10 @@
 #   node_exec NAME CMD...   run in the node's net+mount+uts namespaces
 #   node_getent NAME ARGS   getent through the node's nsswitch.conf
 #   node_conf NAME [LINES]  write its meshd.conf; node_meshctl NAME ARGS
+#   members_json NODE; field_of VIEWER NAME FIELD; counter NODE NAME
+#                           what NODE's meshctl says: its members, one
+#                           field of one ("absent", "badjson"), one overlay
+#                           counter (0 when meshd does not answer)
 #   start_meshd / stop_meshd / kill_meshd / restart_meshd NAME
 #   node_kill NAME SIGNAL [COMM]   signal what runs inside a node
 #   netns_teardown          kill everything inside, remove $NETNS_DIR
@@ -376,6 +380,28 @@ node_conf() {
 node_meshctl() {
 	_cn=$1; shift
 	node_exec "$_cn" "$MESHCTL" -c "$NETNS_DIR/$_cn/meshd.conf" "$@"
+}
+
+members_json() { node_meshctl "$1" members --json 2>/dev/null; }
+field_of() {
+	members_json "$1" | python3 -c '
+import json, sys
+try:
+    ms = json.load(sys.stdin)
+except ValueError:
+    print("badjson"); sys.exit(0)
+for m in ms:
+    if m.get("name") in (sys.argv[1], sys.argv[1] + ".mesh"):
+        print(m.get(sys.argv[2])); sys.exit(0)
+print("absent")' "$2" "$3"
+}
+counter() {
+	node_meshctl "$1" --json status 2>/dev/null | python3 -c '
+import json, sys
+try:
+    print(json.load(sys.stdin)["agent"]["counters"]["overlay"].get(sys.argv[1], 0))
+except (ValueError, KeyError):
+    print(0)' "$2"
 }
 
 # _alive PID: running, not a zombie.

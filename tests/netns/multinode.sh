@@ -39,9 +39,6 @@ logs() {
 }
 die() { echo "FAIL - $*"; logs; exit 1; }
 
-# members_json NODE: `meshctl members --json` of NODE.
-members_json() { node_meshctl "$1" members --json 2>/dev/null; }
-
 # state_of VIEWER NAME: NAME's state as VIEWER sees it ("absent" if unknown).
 state_of() {
 	members_json "$1" | python3 -c '

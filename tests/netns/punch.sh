@@ -77,14 +77,6 @@ path_of() {	# VIEWER NAME: direct, relayed or none
 }
 is_direct() { [ "$(path_of "$1" "$2")" = direct ] && [ "$(path_of "$2" "$1")" = direct ]; }
 is_alive() { [ "$(link "$1" "$2" state)" = alive ] && [ "$(link "$2" "$1" state)" = alive ]; }
-counter() {	# NODE NAME: one overlay counter
-	node_meshctl "$1" --json status 2>/dev/null | python3 -c '
-import json, sys
-try:
-    print(json.load(sys.stdin)["agent"]["counters"]["overlay"].get(sys.argv[1], 0))
-except (ValueError, KeyError):
-    print(0)' "$2"
-}
 # share VIEWER NAME: "D% direct, R% relayed of N bytes" of VIEWER's IP
 # packets to NAME.
 share() {
