@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "gso.h"
+#include "bytes.h"
 #include "ippkt.h"
 
 #define IP6_HLEN	40
@@ -30,35 +31,6 @@
 #define TH_URG	0x20
 #define TH_ECE	0x40
 #define TH_CWR	0x80
-
-static uint16_t
-get_be16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t
-get_be32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	    (uint32_t)b[2] << 8 | b[3];
-}
-
-static void
-put_be16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static void
-put_be32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
 
 void
 gso_vnet_get(struct gso_vnet *v, const uint8_t b[static GSO_VNET_HLEN])

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "bytes.h"
 #include "ippkt.h"
 
 /* IPv6 extension headers that may come before the upper layer
@@ -25,28 +26,6 @@ enum {
 };
 
 #define ICMP_HOP_LIMIT	64
-
-static uint16_t
-get_be16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static void
-put_be16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static void
-put_be32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
 
 uint64_t
 ippkt_csum_add(uint64_t sum, const uint8_t *data, size_t len)
