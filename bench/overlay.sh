@@ -4,7 +4,8 @@
 # Not a test: never in `make check` or CI.  Root only.
 #
 #   sudo bench/overlay.sh [-r ROUNDS] [-s bare,meshd,meshd_off,meshd_base,tinc,yggdrasil,nebula]
-#                         [-f FAILOVER_RUNS] [-F meshd,tinc] [-t SECONDS] [-p] [-n]
+#                         [-f FAILOVER_RUNS] [-F meshd,tinc] [-R RELAYED_ROUNDS] [-I MIB]
+#                         [-t SECONDS] [-p] [-n]
 #
 #   -r  rounds of the throughput part (default 3; the table shows medians)
 #   -s  which systems (default: bare, meshd, meshd_off, tinc, yggdrasil,
@@ -16,8 +17,14 @@
 #   -m  how the relay fails (default kill,cut): kill = SIGKILL to its daemon
 #       (its kernel lives on: TCP peers get a RST, UDP ones ICMP unreachable);
 #       cut = its namespace drops every packet (a relay that vanishes)
+#   -R  rounds of the relayed throughput part (default 3; 0 skips it); its
+#       systems are those of -s among meshd, tinc, yggdrasil, nebula
+#   -I  MiB for the integrity check through meshd direct (default 0: none;
+#       -I 1024: 1 GiB, about 10 s more at 1 Gb/s)
 #   -t  iperf3 seconds (default 10)
-#   -p  also profile meshd on both ends during an extra iperf3 run (perf)
+#   -p  also profile meshd on both ends during an extra iperf3 run (perf),
+#       and the relay's meshd during an extra relayed one (with -R)
+#   Only the relayed and integrity parts: -r 0 -f 0 -R 3 -I 1024
 #   -n  do not apt-get install what is missing (skip those systems instead)
 #
 # Throughput part: two namespaces bench-a and bench-b on one bridge
@@ -38,6 +45,25 @@
 # 750 (15 s; "+": the path had not come back when the pings ended).  The relay is then healed (restarted, or the rule removed) and the path
 # let settle before the next run.
 #
+# Relayed part: the failover part's namespaces, daemons on bench-ra,
+# bench-rb1 and bench-rc only (bench-rb2 idle), so the one way from A to C
+# is through B1.  meshd: B1 makes the network, A and C join it; tinc: A and
+# C ConnectTo B1; yggdrasil: A and C peer with B1; nebula: B1 the lighthouse
+# and relay (am_relay), A and C list it in relay.relays.  Per round and
+# system: daemons fresh, wait (60 s at most) until A pings C (meshd: and
+# A's members says C's link.relay is bench-rb1), 1 s, then the direct
+# part's ping and iperf3 stream from A to C, CPU of A's, B1's and C's
+# daemon over the stream, B1's RSS after, B1's eth0 received bytes.  meshd
+# also: C's link.relay on A before and after the stream, `meshctl status
+# bench-rc` on A ("Path: relayed by"), B1's hops_relayed and A's
+# tx_relayed_bytes to C over the stream.
+#
+# Integrity (-I MIB): meshd direct, bench-a -> bench-b: a file of MIB MiB
+# (AES-CTR keystream from openssl, made and hashed before the clock
+# starts) sent by sendfile over one TCP connection to a receiver that
+# hashes what arrives (sha256) and answers its hash and length; timed from
+# connect to that answer.
+#
 # meshd's UDP datagrams per system call (udp_tx_datagrams / udp_tx_calls,
 # udp_rx_* the same on receive) are read from `meshctl --json status` on
 # both ends after each stream (the counters start with meshd, so they
@@ -56,18 +82,20 @@ export top_srcdir top_builddir
 
 ROUNDS=3 SYSTEMS=bare,meshd,meshd_off,tinc,yggdrasil,nebula FRUNS=3 FSYSTEMS=meshd,tinc
 [ -z "${BENCH_BASE_BUILDDIR:-}" ] || SYSTEMS=bare,meshd,meshd_off,meshd_base,tinc,yggdrasil,nebula
-SECS=10 PROFILE= INSTALL=1 FMODES="kill cut"
-while getopts r:s:f:F:m:t:pnh o; do
+SECS=10 PROFILE= INSTALL=1 FMODES="kill cut" RROUNDS=3 IMIB=0
+while getopts r:s:f:F:m:R:I:t:pnh o; do
 	case $o in
 	r) ROUNDS=$OPTARG ;;
 	s) SYSTEMS=$OPTARG ;;
 	f) FRUNS=$OPTARG ;;
 	F) FSYSTEMS=$OPTARG ;;
 	m) FMODES=$(echo "$OPTARG" | tr , ' ') ;;
+	R) RROUNDS=$OPTARG ;;
+	I) IMIB=$OPTARG ;;
 	t) SECS=$OPTARG ;;
 	p) PROFILE=1 ;;
 	n) INSTALL= ;;
-	*) sed -n '2,48p' "$0"; exit 2 ;;
+	*) sed -n '2,/^set -u$/{/^set -u$/!p}' "$0"; exit 2 ;;
 	esac
 done
 say() { echo "overlay: $*" >&2; }
@@ -342,7 +370,10 @@ yggdrasil_up() {
 yggdrasil_down() { node_kill "$A" TERM yggdrasil; node_kill "$B" TERM yggdrasil; sleep 0.3; }
 
 # --- nebula 1.6 -----------------------------------------------------------------------------
-neb_conf() {	# NODE NAME IP LIGHTHOUSE-IP|"" : certs and YAML in $NETNS_DIR/NODE/nebula
+# neb_conf NODE NAME IP LIGHTHOUSE-IP|"" [LIGHTHOUSE-UNDERLAY-IP [YAML-LINE]]:
+# certs and YAML in $NETNS_DIR/NODE/nebula (the lighthouse at bench-b's
+# address unless given; YAML-LINE: one more top-level line, e.g. relay).
+neb_conf() {
 	_d=$NETNS_DIR/$1/nebula
 	rm -rf "$_d"; mkdir -p "$_d"
 	nebula-cert sign -ca-crt "$NETNS_DIR/nebula-ca.crt" -ca-key "$NETNS_DIR/nebula-ca.key" \
@@ -350,7 +381,7 @@ neb_conf() {	# NODE NAME IP LIGHTHOUSE-IP|"" : certs and YAML in $NETNS_DIR/NODE
 	{
 		echo "pki: {ca: $NETNS_DIR/nebula-ca.crt, cert: $_d/host.crt, key: $_d/host.key}"
 		if [ -n "$4" ]; then
-			echo "static_host_map: {\"$4\": [\"$(node_ip "$B"):4242\"]}"
+			echo "static_host_map: {\"$4\": [\"${5:-$(node_ip "$B")}:4242\"]}"
 			echo "lighthouse: {am_lighthouse: false, interval: 60, hosts: [\"$4\"]}"
 		else
 			echo "static_host_map: {}"
@@ -358,6 +389,7 @@ neb_conf() {	# NODE NAME IP LIGHTHOUSE-IP|"" : certs and YAML in $NETNS_DIR/NODE
 		fi
 		echo "listen: {host: 0.0.0.0, port: 4242}"
 		echo "punchy: {punch: false}"
+		[ -z "${6:-}" ] || echo "$6"
 		echo "tun: {disabled: false, dev: bench-neb, drop_local_broadcast: false, drop_multicast: false}"
 		echo "logging: {level: info, format: text}"
 		echo "firewall:"
@@ -401,15 +433,21 @@ profile_meshd() {
 	for _q in $_perfs; do wait "$_q"; done
 	kill "$_srv" 2>/dev/null
 	for _e in a b; do
-		echo "== meshd on bench-$_e ($([ $_e = a ] && echo sender || echo receiver)): self time by object and symbol (>= 1%)"
-		perf report -i "$NETNS_DIR/perf.$_e.data" --no-children --stdio --sort dso,sym \
-			--percent-limit 1 -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25
-		echo "== time under each system call and meshd function (children, >= 3%)"
-		perf report -i "$NETNS_DIR/perf.$_e.data" --children --stdio --sort sym \
-			--percent-limit 3 -g none 2>/dev/null | grep -v '^#' | grep -v '^$' |
-			grep -E '__x64_sys|\[\.\] [a-z_]*(send|recv|read|write|tun|udp|node|kick|records|aead|chacha|poly|seal|open|deliver|on_)' | head -25
+		perf_summary "$NETNS_DIR/perf.$_e.data" \
+			"meshd on bench-$_e ($([ $_e = a ] && echo sender || echo receiver))"
 	done > "$NETNS_DIR/perf.txt"
 	meshd_down
+}
+# perf_summary DATA WHO: self time by object and symbol, then the time
+# under system calls and meshd's own functions.
+perf_summary() {
+	echo "== $2: self time by object and symbol (>= 1%)"
+	perf report -i "$1" --no-children --stdio --sort dso,sym \
+		--percent-limit 1 -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25
+	echo "== time under each system call and meshd function (children, >= 3%)"
+	perf report -i "$1" --children --stdio --sort sym \
+		--percent-limit 3 -g none 2>/dev/null | grep -v '^#' | grep -v '^$' |
+		grep -E '__x64_sys|\[\.\] [a-z_]*(send|recv|read|write|tun|udp|node|kick|records|aead|chacha|poly|seal|open|deliver|on_|hop|forward|defer|flush)' | head -25
 }
 
 # --- the throughput run ----------------------------------------------------------------------
@@ -436,6 +474,72 @@ while [ "$r" -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 case " $SYS_ORDER " in *" meshd "*) [ -z "$PROFILE" ] || profile_meshd ;; esac
+
+# --- integrity: MIB MiB through meshd direct, checked by sha256 ------------------------------
+IG=$NETNS_DIR/integrity
+: > "$IG"
+integrity_meshd() {
+	_f=$NETNS_DIR/integrity.data
+	say "integrity: making $IMIB MiB of test data"
+	openssl enc -aes-128-ctr -nosalt -pbkdf2 -pass pass:nss-mesh-bench < /dev/zero 2>/dev/null |
+		head -c "${IMIB}M" > "$_f"
+	_sum=$(sha256sum < "$_f" | cut -d' ' -f1)
+	if [ "$(stat -c %s "$_f")" != $((IMIB * 1048576)) ]; then
+		say "integrity: could not write $IMIB MiB to $_f"; rm -f "$_f"; return
+	fi
+	if ! meshd_up || ! reach "$A" "$DST" 30; then
+		say "integrity: meshd path not up"; meshd_down; rm -f "$_f"; return
+	fi
+	sleep 1
+	# The receiver hashes what arrives and answers "LENGTH SHA256" at EOF.
+	bg "$B" "$NETNS_DIR/integrity.recv.log" python3 -c '
+import hashlib, socket
+s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", 5299)); s.listen(1)
+c, _ = s.accept(); h = hashlib.sha256(); n = 0; buf = bytearray(1 << 22); mv = memoryview(buf)
+while True:
+    k = c.recv_into(buf)
+    if not k: break
+    h.update(mv[:k]); n += k
+c.sendall(("%d %s\n" % (n, h.hexdigest())).encode()); c.close()'
+	_rcv=$BGPID
+	node_exec "$A" python3 -c '
+import os, socket, sys, time
+dst, path = sys.argv[1], sys.argv[2]
+for _ in range(100):
+    try:
+        c = socket.create_connection((dst, 5299)); break
+    except OSError:
+        time.sleep(0.05)
+else:
+    print("- - - noconnect"); sys.exit(0)
+t0 = time.time(); size = os.path.getsize(path); off = 0
+with open(path, "rb") as f:
+    while off < size:
+        off += os.sendfile(c.fileno(), f.fileno(), off, size - off)
+c.shutdown(socket.SHUT_WR)
+ans = b""
+while True:
+    k = c.recv(256)
+    if not k: break
+    ans += k
+t = time.time() - t0
+n, h = (ans.decode().split() + ["-", "-"])[:2]
+print("%.2f %s %s" % (t, n, h))' "$DST" "$_f" > "$NETNS_DIR/integrity.send" 2>&1
+	read -r _secs _n _got _ < "$NETNS_DIR/integrity.send"
+	kill "$_rcv" 2>/dev/null
+	_ok=FAIL
+	[ "$_n" = $((IMIB * 1048576)) ] && [ "$_got" = "$_sum" ] && _ok=pass
+	echo "$IMIB $_secs $_n $_sum ${_got:--} $_ok $(counter "$B" drop_ip_bad) $(counter "$B" tun_drop_vnet)" >> "$IG"
+	say "integrity: $IMIB MiB in $_secs s, sha256 $_ok"
+	meshd_down
+	rm -f "$_f"
+}
+if [ "$IMIB" -gt 0 ]; then
+	if [ -n "$skip_meshd" ]; then say "integrity: skipped: $skip_meshd"
+	elif ! command -v openssl >/dev/null 2>&1; then say "integrity: skipped: no openssl"
+	else integrity_meshd; fi
+fi
 
 # --- the relay failover gap ------------------------------------------------------------------
 F=$NETNS_DIR/failover
@@ -587,8 +691,187 @@ tinc_failover() {
 	sleep 0.3
 }
 
+# --- relayed throughput: A to C through B1 ---------------------------------------------------
+RR=$NETNS_DIR/relayed	# one line per relayed measurement
+: > "$RR"
+REL_TOPO=
+topo_once() { [ -n "$REL_TOPO" ] || { failover_topo; REL_TOPO=1; }; }
+rx_bytes() { _in "$1" ip -j -s link show dev eth0 | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["bytes"])'; }
+mesh_link_bytes() {	# A's link to C: tx_bytes tx_relayed_bytes
+	node_meshctl "$RA" --json members 2>/dev/null | python3 -c '
+import json, sys
+for m in json.load(sys.stdin):
+    if m["name"] == sys.argv[1]:
+        l = m.get("link") or {}
+        print(l.get("tx_bytes", "-"), l.get("tx_relayed_bytes", "-")); break
+else:
+    print("- -")' "$RC"
+}
+
+meshd_relayed_up() {
+	meshd_fresh "$RA" "$RB1" "$RC"
+	node_meshctl "$RB1" init --name "$RB1" > /dev/null 2>&1 || { say "meshctl init failed"; return 1; }
+	start_meshd "$RB1"
+	for _x in "$RA" "$RC"; do
+		_tok=$(node_meshctl "$RB1" invite "$_x" --endpoint "$(node_ip "$RB1"):51830" 2>/dev/null | tail -n 1)
+		node_meshctl "$_x" join "$_tok" > /dev/null 2>&1 || { say "meshctl join $_x failed"; return 1; }
+		start_meshd "$_x"
+	done
+	DST=$(mesh_addr "$RC") PA=$(meshd_pid "$RA") PR=$(meshd_pid "$RB1") PC=$(meshd_pid "$RC")
+}
+meshd_relayed_ready() { [ "$(mesh_relay_of)" = "$RB1" ]; }
+meshd_relayed_down() { for _x in "$RA" "$RB1" "$RC"; do stop_meshd "$_x"; done; }
+
+tinc_relayed_up() {
+	tinc_conf "$RA" ra 10.80.1.1 rb1; tinc_host "$RA" ra 10.80.1.1
+	tinc_conf "$RB1" rb1 10.80.1.2; tinc_host "$RB1" rb1 10.80.1.2
+	tinc_conf "$RC" rc 10.80.1.4 rb1; tinc_host "$RC" rc 10.80.1.4
+	tinc_share "$RA" "$RB1" "$RC"
+	tinc_start "$RB1"; PR=$TPID
+	tinc_start "$RA"; PA=$TPID
+	tinc_start "$RC"; PC=$TPID
+	DST=10.80.1.4
+}
+tinc_relayed_down() { for _x in "$RA" "$RB1" "$RC"; do node_kill "$_x" TERM tincd; done; sleep 0.3; }
+
+yggdrasil_relayed_up() {
+	ygg_conf "$RB1" "tcp://$(node_ip "$RB1"):12345" ""
+	ygg_conf "$RA" "" "tcp://$(node_ip "$RB1"):12345"
+	ygg_conf "$RC" "" "tcp://$(node_ip "$RB1"):12345"
+	bg "$RB1" "$NETNS_DIR/$RB1/ygg.log" yggdrasil -useconffile "$NETNS_DIR/$RB1/ygg.conf"; PR=$BGPID
+	bg "$RA" "$NETNS_DIR/$RA/ygg.log" yggdrasil -useconffile "$NETNS_DIR/$RA/ygg.conf"; PA=$BGPID
+	bg "$RC" "$NETNS_DIR/$RC/ygg.log" yggdrasil -useconffile "$NETNS_DIR/$RC/ygg.conf"; PC=$BGPID
+	DST=$(yggdrasil -useconffile "$NETNS_DIR/$RC/ygg.conf" -address)
+}
+yggdrasil_relayed_down() { for _x in "$RA" "$RB1" "$RC"; do node_kill "$_x" TERM yggdrasil; done; sleep 0.3; }
+
+# nebula 1.6: B1 the lighthouse and the relay; A and C name it in relay.relays.
+nebula_relayed_up() {
+	rm -f "$NETNS_DIR"/nebula-ca.*
+	nebula-cert ca -name bench -out-crt "$NETNS_DIR/nebula-ca.crt" -out-key "$NETNS_DIR/nebula-ca.key" || return 1
+	_uses="relay: {relays: [10.81.1.2], am_relay: false, use_relays: true}"
+	neb_conf "$RB1" bench-rb1 10.81.1.2 "" "" "relay: {am_relay: true, use_relays: true}" || return 1
+	neb_conf "$RA" bench-ra 10.81.1.1 10.81.1.2 "$(node_ip "$RB1")" "$_uses" || return 1
+	neb_conf "$RC" bench-rc 10.81.1.4 10.81.1.2 "$(node_ip "$RB1")" "$_uses" || return 1
+	for _x in "$RB1" "$RA" "$RC"; do
+		bg "$_x" "$NETNS_DIR/$_x/nebula.log" nebula -config "$NETNS_DIR/$_x/nebula/config.yml"
+		case $_x in "$RB1") PR=$BGPID ;; "$RA") PA=$BGPID ;; *) PC=$BGPID ;; esac
+	done
+	DST=10.81.1.4
+}
+nebula_relayed_down() { for _x in "$RA" "$RB1" "$RC"; do node_kill "$_x" TERM nebula; done; sleep 0.3; }
+
+# relayed_ready SYSTEM: A pings C (and meshd's A names B1 as C's relay).
+relayed_ready() {
+	node_exec "$RA" ping -c 1 -W 1 "$DST" > /dev/null 2>&1 || return 1
+	[ "$1" != meshd ] || meshd_relayed_ready
+}
+
+# measure_relayed SYSTEM ROUND: ping, then one iperf3 stream A -> C with
+# the CPU of A's, B1's and C's daemons; one line into $RR.
+measure_relayed() {
+	_sys=$1 _r=$2
+	_pl=$NETNS_DIR/rping.$_sys.$_r
+	node_exec "$RA" ping -c 50 -i 0.05 -W 1 "$DST" > "$_pl" 2>&1
+	bg "$RC" "$NETNS_DIR/iperf3s.log" iperf3 -s -1
+	_srv=$BGPID
+	sleep 0.5
+	_p0=- _p1=- _h0= _hd=- _l0="- -" _l1="- -"
+	if [ "$_sys" = meshd ]; then
+		_p0=$(mesh_relay_of); _h0=$(counter "$RB1" hops_relayed); _l0=$(mesh_link_bytes)
+		node_meshctl "$RA" status "$RC" 2>/dev/null | sed -n 's/^Path: *//p' |
+			sed "s/^/$_sys round $_r, before: /" >> "$NETNS_DIR/rpaths"
+	fi
+	_x0=$(rx_bytes "$RB1")
+	_ca0=$(cpu_ticks "$PA") _cr0=$(cpu_ticks "$PR") _cc0=$(cpu_ticks "$PC")
+	_t0=$(now_ms)
+	node_exec "$RA" iperf3 -c "$DST" -t "$SECS" -J > "$NETNS_DIR/riperf.$_sys.$_r.json" 2>&1
+	_t1=$(now_ms)
+	_ca=$(($(cpu_ticks "$PA") - _ca0)) _cr=$(($(cpu_ticks "$PR") - _cr0)) _cc=$(($(cpu_ticks "$PC") - _cc0))
+	_rr=$(rss_kb "$PR")
+	_xd=$(($(rx_bytes "$RB1") - _x0))
+	if [ "$_sys" = meshd ]; then
+		_p1=$(mesh_relay_of); _hd=$(($(counter "$RB1" hops_relayed) - _h0)); _l1=$(mesh_link_bytes)
+		node_meshctl "$RA" status "$RC" 2>/dev/null | sed -n 's/^Path: *//p' |
+			sed "s/^/$_sys round $_r, after: /" >> "$NETNS_DIR/rpaths"
+	fi
+	kill "$_srv" 2>/dev/null; wait "$_srv" 2>/dev/null
+	python3 - "$_sys" "$_r" "$NETNS_DIR/riperf.$_sys.$_r.json" "$_pl" "$_ca" "$_cr" "$_cc" \
+		"$((_t1 - _t0))" "$HZ" "$_rr" "$_xd" "${_p0:-none}" "${_p1:-none}" "$_hd" $_l0 $_l1 >> "$RR" <<'PY'
+import json, re, statistics, sys
+(sys_, r, ipf, pingf, ca, cr, cc, ms, hz, rr, xd, p0, p1, hops,
+ tx0, rel0, tx1, rel1) = sys.argv[1:]
+try:
+    j = json.load(open(ipf))
+    gbps = "%.3f" % (j["end"]["sum_received"]["bits_per_second"] / 1e9)
+    nbytes = j["end"]["sum_received"]["bytes"]
+    retr = j["end"]["sum_sent"].get("retransmits", "-")
+except Exception:
+    gbps, nbytes, retr = "-", "-", "-"
+t = [float(x) for x in re.findall(r"time=([0-9.]+)", open(pingf).read())]
+med = "%.3f" % statistics.median(t) if t else "-"
+cpu = lambda x: "%.1f" % (int(x) / int(hz) / (int(ms) / 1000) * 100)
+try:
+    pct = "%.1f" % ((int(rel1) - int(rel0)) / (int(tx1) - int(tx0)) * 100)
+except Exception:
+    pct = "-"
+print(sys_, r, gbps, med, cpu(ca), cpu(cr), cpu(cc), "%.1f" % (int(rr) / 1024), retr, nbytes, xd,
+      p0, p1, hops, pct, len(t))
+PY
+	tail -n 1 "$RR" | sed 's/^/overlay: relayed: got: /' >&2
+}
+
+profile_relay() {	# perf on B1's meshd during one more relayed stream
+	command -v perf >/dev/null 2>&1 || { say "perf: not installed (Debian: linux-perf)"; return; }
+	meshd_relayed_up || { meshd_relayed_down; return; }
+	wait_until 60000 relayed_ready meshd || { say "perf: relayed path not up"; meshd_relayed_down; return; }
+	sleep 1
+	bg "$RC" "$NETNS_DIR/iperf3s.log" iperf3 -s -1; _srv=$BGPID
+	sleep 0.5
+	node_exec "$RA" iperf3 -c "$DST" -t "$SECS" -J > "$NETNS_DIR/riperf.perf.json" 2>&1 &
+	_cli=$!
+	sleep 1
+	perf record -g -p "$PR" -o "$NETNS_DIR/perf.relay.data" -- sleep $((SECS - 2)) \
+		> /dev/null 2>> "$NETNS_DIR/perf.err"
+	wait "$_cli"
+	kill "$_srv" 2>/dev/null
+	perf_summary "$NETNS_DIR/perf.relay.data" "meshd on bench-rb1 (the relay)" > "$NETNS_DIR/perf.relay.txt"
+	python3 -c 'import json, sys
+print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' \
+		"$NETNS_DIR/riperf.perf.json" > "$NETNS_DIR/perf.relay.gbps" 2>/dev/null
+	meshd_relayed_down
+}
+
+REL_ORDER=
+for s in meshd tinc yggdrasil nebula; do
+	has "$SYSTEMS" "$s" || continue
+	eval "sk=\$skip_$s"
+	[ -z "$sk" ] && REL_ORDER="$REL_ORDER $s"
+done
+if [ "$RROUNDS" -gt 0 ] && [ -n "$REL_ORDER" ]; then
+	topo_once
+	r=1
+	while [ "$r" -le "$RROUNDS" ]; do
+		for s in $REL_ORDER; do
+			DST= PA= PR= PC=
+			if ! "${s}_relayed_up"; then say "$s relayed round $r: did not start"; "${s}_relayed_down"; continue; fi
+			if ! wait_until 60000 relayed_ready "$s"; then
+				say "$s relayed round $r: $DST not reachable from $RA through $RB1 in 60 s"
+				echo "$s $r unreachable" >> "$NETNS_DIR/rfail"
+				"${s}_relayed_down"; continue
+			fi
+			say "$s relayed round $r: A reaches C after $WAITED ms"
+			sleep 1
+			measure_relayed "$s" "$r"
+			"${s}_relayed_down"
+		done
+		r=$((r + 1))
+	done
+	case " $REL_ORDER " in *" meshd "*) [ -z "$PROFILE" ] || profile_relay ;; esac
+fi
+
 if [ "$FRUNS" -gt 0 ]; then
-	failover_topo
+	topo_once
 	for FSYS in meshd tinc; do
 		has "$FSYSTEMS" "$FSYS" || continue
 		eval "sk=\$skip_$FSYS"
@@ -599,9 +882,14 @@ fi
 
 # --- the table ---------------------------------------------------------------------------------
 echo "load average (1, 5, 15 min) at start: $LOAD0, at end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-python3 - "$R" "$F" "$ROUNDS" "$SECS" "$U" <<'PY'
+touch "$NETNS_DIR/rpaths" "$NETNS_DIR/rfail"
+python3 - "$R" "$F" "$ROUNDS" "$SECS" "$U" "$RR" "$IG" "$NETNS_DIR/rpaths" "$NETNS_DIR/rfail" "$RROUNDS" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+rel = [l.split() for l in open(sys.argv[6]) if l.strip()]
+ig = [l.split() for l in open(sys.argv[7]) if l.strip()]
+rpaths = [l.rstrip("\n") for l in open(sys.argv[8]) if l.strip()]
+rfail = [l.split() for l in open(sys.argv[9]) if l.strip()]
 fo = [l.split() for l in open(sys.argv[2]) if l.strip()]
 uc = [l.split() for l in open(sys.argv[5]) if l.strip()]
 order = ["bare", "meshd", "meshd_off", "meshd_base", "tinc", "yggdrasil", "nebula"]
@@ -622,16 +910,17 @@ for s in order:
 def f(x, fmt="%.2f"): return "-" if x is None else fmt % x
 def ratio(a, b, fmt="%.2f"):
     return "-" if a is None or b is None or b == 0 else fmt % (a / b)
-print("\nOne TCP stream (iperf3 %s s) and ping, bench-a -> bench-b: median of %s rounds"
-      % (sys.argv[4], sys.argv[3]))
-print("CPU: each daemon's utime+stime over the iperf3 run, % of one core; "
-      "per Gb/s: (sender + receiver) / Gb/s\n")
-print("| system | Gb/s (min-max) | x bare | x meshd | RTT ms median / mean | x bare | x meshd "
-      "| CPU % sender / receiver | CPU % per Gb/s | x meshd | RSS MiB sender / receiver | x meshd |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 b, m = S.get("bare", {}), S.get("meshd", {})
 g0 = lambda d, k: d.get(k)[0] if d.get(k) else None
-for s in order:
+if rows:
+  print("\nOne TCP stream (iperf3 %s s) and ping, bench-a -> bench-b: median of %s rounds"
+      % (sys.argv[4], sys.argv[3]))
+  print("CPU: each daemon's utime+stime over the iperf3 run, % of one core; "
+      "per Gb/s: (sender + receiver) / Gb/s\n")
+  print("| system | Gb/s (min-max) | x bare | x meshd | RTT ms median / mean | x bare | x meshd "
+      "| CPU % sender / receiver | CPU % per Gb/s | x meshd | RSS MiB sender / receiver | x meshd |")
+  print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+  for s in order:
     if s not in S: continue
     d = S[s]
     g = g0(d, "g"); rt = g0(d, "rt")
@@ -643,6 +932,63 @@ for s in order:
         f(rt, "%.3f"), f(g0(d, "ra"), "%.3f"), ratio(rt, g0(b, "rt"), "%.1f"), ratio(rt, g0(m, "rt")),
         f(g0(d, "ca"), "%.0f"), f(g0(d, "cb"), "%.0f"), f(d["per"], "%.0f"),
         ratio(d["per"], m.get("per")), f(g0(d, "ma"), "%.1f"), f(g0(d, "mb"), "%.1f"), ratio(rss, mrss)))
+if rel or rfail:
+    # rel: system round gbps rtt cpu_a cpu_relay cpu_c rss_relay retr bytes relay_rx_bytes
+    #      path_before path_after hops pct_relayed pings
+    RO = ["meshd", "tinc", "yggdrasil", "nebula"]
+    def rmed(s, i):
+        v = [float(r[i]) for r in rel if r[0] == s and r[i] not in ("-", "none")]
+        return (statistics.median(v), min(v), max(v)) if v else None
+    RS = {}
+    for s in RO:
+        if not any(r[0] == s for r in rel): continue
+        d = {k: rmed(s, i) for k, i in (("g", 2), ("rt", 3), ("ca", 4), ("cr", 5), ("cc", 6), ("mr", 7))}
+        per = [float(r[5]) / float(r[2]) for r in rel if r[0] == s and "-" not in (r[2], r[5]) and float(r[2]) > 0]
+        d["per"] = statistics.median(per) if per else None
+        RS[s] = d
+    rm = RS.get("meshd", {})
+    r0 = lambda d, k: d[k][0] if d.get(k) else None
+    print("\nRelayed: one TCP stream (iperf3 %s s) and ping, bench-ra -> bench-rc through bench-rb1 "
+          "(A<->C dropped by nftables): median of %s rounds" % (sys.argv[4], sys.argv[10]))
+    print("CPU % of one core over the stream; relay per Gb/s: the relay's CPU % / Gb/s; "
+          "x direct: over this run's direct median (bench-a -> bench-b)\n")
+    print("| system | Gb/s (min-max) | x meshd | x direct | RTT ms median | x meshd | CPU % A / relay / C "
+          "| relay CPU % per Gb/s | x meshd | relay RSS MiB | retransmits | relay eth0 rx / stream bytes |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for s in RO:
+        if s not in RS: continue
+        d = RS[s]; g = r0(d, "g")
+        retr = [r[8] for r in rel if r[0] == s]
+        rx = [int(r[10]) / int(r[9]) for r in rel if r[0] == s and r[9] not in ("-", "0")]
+        print("| %s | %s (%s-%s) | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s | %s |" % (
+            s, f(g), f(d["g"][1] if d["g"] else None), f(d["g"][2] if d["g"] else None),
+            ratio(g, r0(rm, "g")), ratio(g, g0(S.get(s, {}), "g")),
+            f(r0(d, "rt"), "%.3f"), ratio(r0(d, "rt"), r0(rm, "rt")),
+            f(r0(d, "ca"), "%.0f"), f(r0(d, "cr"), "%.0f"), f(r0(d, "cc"), "%.0f"),
+            f(d["per"], "%.0f"), ratio(d["per"], rm.get("per")), f(r0(d, "mr"), "%.1f"),
+            " / ".join(retr), "%.2f" % statistics.median(rx) if rx else "-"))
+    for s, r in ((x[0], x[1]) for x in rfail):
+        print("| %s | round %s: C not reached through the relay in 60 s | | | | | | | | | | |" % (s, r))
+    mr = [r for r in rel if r[0] == "meshd"]
+    if mr:
+        print("\nmeshd went relayed: C's link.relay in A's `meshctl members` before / after each stream, "
+              "the relay's hops_relayed over the stream (each HOP carries one IP packet of at most 1302 bytes, "
+              "so a relayed stream needs at least bytes/1302), and the share of A's bytes to C handed to a relay:\n")
+        print("| round | relay before / after | hops_relayed on bench-rb1 | stream bytes / 1302 | HOPs enough | A's tx to C through a relay |")
+        print("|---:|---|---:|---:|---|---:|")
+        for r in mr:
+            need = int(r[9]) // 1302 if r[9] != "-" else None
+            ok = "yes" if need is not None and r[13] != "-" and int(r[13]) >= need and r[11] == r[12] == "bench-rb1" else "NO"
+            print("| %s | %s / %s | %s | %s | %s | %s%% |" % (r[1], r[11], r[12], r[13], need, ok, r[14]))
+        for l in rpaths: print("  meshctl status bench-rc on bench-ra, " + l)
+if ig:
+    print("\nIntegrity: MiB through meshd direct (bench-a -> bench-b, one TCP connection, sha256 at the receiver):\n")
+    print("| MiB | seconds | Gb/s | bytes received | sha256 sent | sha256 received | result | receiver drop_ip_bad / tun_drop_vnet |")
+    print("|---:|---:|---:|---:|---|---|---|---|")
+    for r in ig:
+        try: g = "%.2f" % (int(r[2]) * 8 / float(r[1]) / 1e9)
+        except Exception: g = "-"
+        print("| %s | %s | %s | %s | %s | %s | **%s** | %s / %s |" % (r[0], r[1], g, r[2], r[3][:16] + "...", r[4][:16] + "...", r[5], r[6], r[7]))
 if fo:
     print("\nRelay failover gap (A pings C every 20 ms; the relay in use fails): longest run of lost pings x 20 ms (+: not back within 13 s)\n")
     print("| system | relay fails by | runs | gap ms median | each run (ms) | pings lost each run | relay failed each run |")
@@ -674,8 +1020,13 @@ if uc:
     for s in order:
         if not any(r[0] == s for r in uc): continue
         print("| %s | %s | %s | %s | %s | %s |" % (s, mi(s, 6), mi(s, 12), mi(s, 13), mi(s, 14), mi(s, 15)))
-print("\nraw rounds (system round Gb/s rtt_med rtt_mean cpu_snd cpu_rcv rss_snd rss_rcv pings retransmits):")
-for r in rows: print("  " + " ".join(r))
+if rows:
+    print("\nraw rounds (system round Gb/s rtt_med rtt_mean cpu_snd cpu_rcv rss_snd rss_rcv pings retransmits):")
+    for r in rows: print("  " + " ".join(r))
+if rel:
+    print("raw relayed rounds (system round Gb/s rtt_med cpu_a cpu_relay cpu_c rss_relay retransmits"
+          " stream_bytes relay_rx_bytes relay_before relay_after hops_relayed pct_tx_relayed pings):")
+    for r in rel: print("  " + " ".join(r))
 if uc:
     print("raw UDP rounds (system round, then per end a, b: tx/call rx/call gso_msgs gro_bufs send_full;"
           " then UDP RcvbufErrors b, a; TUN tx dropped a, rx dropped b):")
@@ -688,4 +1039,8 @@ done
 if [ -f "$NETNS_DIR/perf.txt" ]; then
 	echo; echo "Where meshd's time goes (perf record -g, one extra iperf3 run, $((SECS - 2)) s sampled):"
 	cat "$NETNS_DIR/perf.txt"
+fi
+if [ -f "$NETNS_DIR/perf.relay.txt" ]; then
+	echo; echo "Where the relay's time goes (perf record -g on bench-rb1's meshd, one extra relayed iperf3 run at $(cat "$NETNS_DIR/perf.relay.gbps" 2>/dev/null) Gb/s, $((SECS - 2)) s sampled):"
+	cat "$NETNS_DIR/perf.relay.txt"
 fi
