@@ -60,6 +60,16 @@ counter() {
 import json, sys; print(json.load(sys.stdin)['agent']['counters']['overlay']['$2'])"
 }
 
+# wait_ready PORT: until n3's test server on PORT is bound (at most 30 s;
+# python under ASan in a loaded namespace can take seconds to start).
+wait_ready() {
+	for _ in $(seq 1 600); do
+		[ -e "$tmp/ready-$1" ] && return 0
+		sleep 0.05
+	done
+	echo "# n3's server on port $1 never said it was ready"
+}
+
 # all_resolve: every node resolves every name (within 20 s).
 all_resolve() {
 	for _ in $(seq 1 200); do
@@ -119,10 +129,10 @@ node_run 3 python3 -c "
 import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('$(cat "$tmp/n3/addr")', 7777)); s.listen(1)
+s.bind(('$(cat "$tmp/n3/addr")', 7777)); s.listen(1); open('$tmp/ready-7777', 'w').close()
 c, _ = s.accept(); c.sendall(c.recv(100)[::-1]); c.close()
 " > "$tmp/echo.out" 2>&1 &
-sleep 0.3
+wait_ready 7777
 out=$(node_run 1 python3 -c "
 import socket
 c = socket.create_connection(('n3.mesh', 7777), timeout=5)
@@ -146,14 +156,14 @@ fi
 node_run 3 python3 -c "
 import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.bind(('$(cat "$tmp/n3/addr")', 7779)); s.settimeout(10)
+s.bind(('$(cat "$tmp/n3/addr")', 7779)); s.settimeout(10); open('$tmp/ready-7779', 'w').close()
 n = 0
 while n < 40:
     b, a = s.recvfrom(2000)
     if b != bytes([len(b) % 251]) * len(b): break
     s.sendto(b, a); n += 1
 " > "$tmp/udp3.out" 2>&1 &
-sleep 0.3
+wait_ready 7779
 out=$(node_run 1 python3 -c "
 import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(3)
@@ -174,7 +184,7 @@ node_run 3 python3 -c "
 import hashlib, socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('$(cat "$tmp/n3/addr")', 7778)); s.listen(1)
+s.bind(('$(cat "$tmp/n3/addr")', 7778)); s.listen(1); open('$tmp/ready-7778', 'w').close()
 c, _ = s.accept(); h = hashlib.sha256(); n = 0
 while True:
     b = c.recv(1 << 20)
@@ -183,7 +193,7 @@ while True:
 print(n, h.hexdigest())
 " > "$tmp/bulk3.out" 2>&1 &
 bulk_pid=$!
-sleep 0.3
+wait_ready 7778
 t0=$(ms)
 node_run 1 python3 -c "
 import socket
