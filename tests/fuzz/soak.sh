@@ -6,6 +6,8 @@
 #
 #   tests/fuzz/soak.sh SECONDS [LEDGER]
 #
+# FUZZ_ONLY="session record ..." runs only those targets (the ones with
+# the fewest hours in the ledger, say).
 # LEDGER (default doc/fuzzing-ledger.txt) gets one line per run:
 #   DATE TARGET CPU_SECONDS RUNS RESULT
 # and doc/fuzzing.md sums it.  The grown corpus lives in $FUZZ_WORK
@@ -40,6 +42,16 @@ for script in "$here"/build-*.sh; do
 	fi
 	bins="$bins $(tail -n 1 "$work/$part/build.out")"
 done
+if [ -n "${FUZZ_ONLY:-}" ]; then
+	keep=
+	for bin in $bins; do
+		case " $FUZZ_ONLY " in
+		*" $(basename "$bin" | sed 's/^fuzz_//') "*) keep="$keep $bin" ;;
+		esac
+	done
+	[ -n "$keep" ] || { echo "FUZZ_ONLY matches no target" >&2; exit 2; }
+	bins=$keep
+fi
 
 one() {
 	bin=$1
