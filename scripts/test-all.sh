@@ -59,7 +59,9 @@ build() {
 	./bootstrap && ./configure --enable-werror && make -j"$jobs"
 }
 check() {
-	make -j"$jobs" check; local rc=$?
+	# Here (not in distcheck or under the sanitizers) the overlay tests'
+	# bulk TCP copy is 1 GiB (issue 11 item 5); elsewhere 200 MiB.
+	BULK_MB=${BULK_MB:-1024} make -j"$jobs" check; local rc=$?
 	cat tests/*.log 2>/dev/null | grep -E '^(ok|FAIL) - |passed|Checks:' || true
 	return $rc
 }
