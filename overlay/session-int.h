@@ -113,12 +113,21 @@ sess_kp_alive(const struct session *s, const struct keypair *kp, uint64_t now)
 	return kp->valid && now - kp->birth < s->t->lim.reject_after_time;
 }
 
+/* A count limit for kp's keys: any cipher's, or AES-256-GCM's when it is
+ * lower (see WIRE_AES_REKEY_AFTER_MESSAGES). */
+static inline uint64_t
+sess_kp_limit(const struct keypair *kp, uint64_t any, uint64_t aes)
+{
+	return kp->send.aes && aes != 0 && aes < any ? aes : any;
+}
+
 static inline bool
 sess_kp_usable(const struct session *s, const struct keypair *kp,
     uint64_t now)
 {
 	return sess_kp_alive(s, kp, now) &&
-	    kp->send_counter < s->t->lim.reject_after_messages;
+	    kp->send_counter < sess_kp_limit(kp,
+	    s->t->lim.reject_after_messages, s->t->lim.aes_reject_after_messages);
 }
 
 /* session.c */

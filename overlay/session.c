@@ -55,6 +55,8 @@
 static const struct session_limits default_limits = {
 	.rekey_after_messages = WIRE_REKEY_AFTER_MESSAGES,
 	.reject_after_messages = WIRE_REJECT_AFTER_MESSAGES,
+	.aes_rekey_after_messages = WIRE_AES_REKEY_AFTER_MESSAGES,
+	.aes_reject_after_messages = WIRE_AES_REJECT_AFTER_MESSAGES,
 	.rekey_after_time = WIRE_REKEY_AFTER_TIME,
 	.reject_after_time = WIRE_REJECT_AFTER_TIME,
 	.rekey_attempt_time = WIRE_REKEY_ATTEMPT_TIME,
@@ -185,7 +187,8 @@ sess_send_transport(struct session *s, uint64_t now, const uint8_t *data,
 	 * count. */
 	age = now - kp->birth;
 	if ((kp->initiator && age >= t->lim.rekey_after_time) ||
-	    kp->send_counter >= t->lim.rekey_after_messages)
+	    kp->send_counter >= sess_kp_limit(kp, t->lim.rekey_after_messages,
+	    t->lim.aes_rekey_after_messages))
 		sess_maybe_initiate(s, now);
 	return 0;
 }

@@ -79,10 +79,13 @@ struct session_cb {
 	    size_t len);
 };
 
-/* WIRE_* by default; tests shrink them. */
+/* WIRE_* by default; tests shrink them.  Keys of AES-256-GCM also stop
+ * at the aes_* counts when those are lower (0: no count of their own). */
 struct session_limits {
 	uint64_t rekey_after_messages;
 	uint64_t reject_after_messages;
+	uint64_t aes_rekey_after_messages;
+	uint64_t aes_reject_after_messages;
 	uint64_t rekey_after_time;
 	uint64_t reject_after_time;
 	uint64_t rekey_attempt_time;

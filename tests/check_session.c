@@ -646,6 +646,63 @@ START_TEST(rekey_after_messages)
 }
 END_TEST
 
+/* AES-256-GCM keys rekey and stop at their own, lower counts
+ * (WIRE_AES_REKEY_AFTER_MESSAGES); ChaCha20-Poly1305 keys ignore them. */
+static const struct session_limits aes_lim = {
+	.rekey_after_messages = UINT64_C(1) << 40,
+	.reject_after_messages = UINT64_C(1) << 41,
+	.aes_rekey_after_messages = 10, .aes_reject_after_messages = 20,
+	.rekey_after_time = WIRE_REKEY_AFTER_TIME,
+	.reject_after_time = WIRE_REJECT_AFTER_TIME,
+	.rekey_attempt_time = WIRE_REKEY_ATTEMPT_TIME,
+	.rekey_timeout = WIRE_REKEY_TIMEOUT,
+	.keepalive_timeout = WIRE_KEEPALIVE_TIMEOUT,
+};
+
+START_TEST(aes_rekey_after_messages)
+{
+	struct session *s, *sb;
+
+	ck_assert_msg(crypto_aead_aes256gcm_is_available(),
+	    "this CPU has no AES-256-GCM: the case cannot run");
+	session_table_set_limits(A.t, &aes_lim);
+	session_table_set_limits(B.t, &aes_lim);
+	s = establish(&A, &B);
+	ck_assert_str_eq(session_cipher(s, NOW), "aes-256-gcm");
+	sb = session_table_find(B.t, A.pk);
+	for (int i = 0; i < 9; i++)
+		send_str(sb, "m");
+	ck_assert_int_eq(B.nout, 9);
+	send_str(sb, "m");
+	ck_assert_int_eq(B.nout, 11);	/* the 10th, then an initiation */
+	for (int i = 0; i < 10; i++)
+		send_str(sb, "m");
+	ck_assert_int_eq(B.nout, 21);	/* then the keys stop */
+	ck_assert_int_eq(session_state(sb, NOW), SESSION_HANDSHAKE);
+	pump(&A, &B);
+	ck_assert_uint_eq(st(&A)->handshakes, 2);
+	ck_assert_int_eq(session_state(sb, NOW), SESSION_UP);
+	ck_assert_str_eq(session_cipher(sb, NOW), "aes-256-gcm");
+}
+END_TEST
+
+START_TEST(chacha_ignores_aes_counts)
+{
+	struct session *s, *sb;
+
+	session_table_set_limits(A.t, &aes_lim);
+	session_table_set_limits(B.t, &aes_lim);
+	session_table_set_aes(B.t, false);
+	s = establish(&A, &B);
+	ck_assert_str_eq(session_cipher(s, NOW), "chacha20-poly1305");
+	sb = session_table_find(B.t, A.pk);
+	for (int i = 0; i < 30; i++)
+		send_str(sb, "m");
+	ck_assert_int_eq(B.nout, 30);	/* no initiation, nothing held */
+	ck_assert_int_eq(session_state(sb, NOW), SESSION_UP);
+}
+END_TEST
+
 START_TEST(retransmit_backoff)
 {
 	struct session *s = session_new(A.t, B.pk);
@@ -881,6 +938,8 @@ suite(void)
 	tcase_add_test(tc, rekey_after_time);
 	tcase_add_test(tc, expiry);
 	tcase_add_test(tc, rekey_after_messages);
+	tcase_add_test(tc, aes_rekey_after_messages);
+	tcase_add_test(tc, chacha_ignores_aes_counts);
 	tcase_add_test(tc, retransmit_backoff);
 	tcase_add_test(tc, lost_initiation_retried);
 	tcase_add_test(tc, passive_keepalive);

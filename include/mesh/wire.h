@@ -139,6 +139,15 @@ _Static_assert(WIRE_INITIATION_MAX <= WIRE_PACKET_MAX, "handshake fits");
  * whose reasoning (whitepaper section 6) holds here unchanged. */
 #define WIRE_REKEY_AFTER_MESSAGES	(UINT64_C(1) << 60)
 #define WIRE_REJECT_AFTER_MESSAGES	(UINT64_MAX - (UINT64_C(1) << 13))
+/* AES-256-GCM's own bound is far lower than its nonce space: after s
+ * blocks under one key an attacker tells it from random with advantage
+ * about s^2 / 2^129 (draft-irtf-cfrg-aead-limits).  2^28 packets of at
+ * most 88 blocks are 2^34.5 blocks, TLS 1.3's limit for AES-GCM
+ * (advantage 2^-60); keys are refused at twice that.  At 3 Gb/s that is
+ * about 1,000 s of traffic, so the 120 s rekey comes first unless a link
+ * runs at tens of Gb/s. */
+#define WIRE_AES_REKEY_AFTER_MESSAGES	(UINT64_C(1) << 28)
+#define WIRE_AES_REJECT_AFTER_MESSAGES	(UINT64_C(1) << 29)
 #define WIRE_REKEY_AFTER_TIME		(120 * 1000)
 #define WIRE_REJECT_AFTER_TIME		(180 * 1000)
 #define WIRE_REKEY_ATTEMPT_TIME		(90 * 1000)	/* give up a handshake */
