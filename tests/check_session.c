@@ -608,20 +608,34 @@ START_TEST(expiry)
 }
 END_TEST
 
-START_TEST(rekey_after_messages)
+/* The protocol's times with other packet counts. */
+static struct session_limits
+count_limits(uint64_t rekey, uint64_t reject, uint64_t aes_rekey,
+    uint64_t aes_reject)
 {
 	struct session_limits lim = {
-		.rekey_after_messages = 10, .reject_after_messages = 20,
+		.rekey_after_messages = rekey, .reject_after_messages = reject,
+		.aes_rekey_after_messages = aes_rekey,
+		.aes_reject_after_messages = aes_reject,
 		.rekey_after_time = WIRE_REKEY_AFTER_TIME,
 		.reject_after_time = WIRE_REJECT_AFTER_TIME,
 		.rekey_attempt_time = WIRE_REKEY_ATTEMPT_TIME,
 		.rekey_timeout = WIRE_REKEY_TIMEOUT,
 		.keepalive_timeout = WIRE_KEEPALIVE_TIMEOUT,
 	};
+
+	return lim;
+}
+
+/* With lim, B's keys rekey at 10 packets and stop at 20 until the new
+ * handshake is done; what waited then goes. */
+static void
+rekeys_at_10_stops_at_20(const struct session_limits *lim)
+{
 	struct session *s, *sb;
 
-	session_table_set_limits(A.t, &lim);
-	session_table_set_limits(B.t, &lim);
+	session_table_set_limits(A.t, lim);
+	session_table_set_limits(B.t, lim);
 	s = establish(&A, &B);		/* A sent 1: the confirmation */
 	sb = session_table_find(B.t, A.pk);
 	/* B, the responder, rekeys on count too. */
@@ -644,50 +658,34 @@ START_TEST(rekey_after_messages)
 	ck_assert_int_eq(session_state(s, NOW), SESSION_UP);
 	ck_assert_int_eq(session_state(sb, NOW), SESSION_UP);
 }
+
+START_TEST(rekey_after_messages)
+{
+	struct session_limits lim = count_limits(10, 20, 0, 0);
+
+	rekeys_at_10_stops_at_20(&lim);
+}
 END_TEST
 
 /* AES-256-GCM keys rekey and stop at their own, lower counts
  * (WIRE_AES_REKEY_AFTER_MESSAGES); ChaCha20-Poly1305 keys ignore them. */
-static const struct session_limits aes_lim = {
-	.rekey_after_messages = UINT64_C(1) << 40,
-	.reject_after_messages = UINT64_C(1) << 41,
-	.aes_rekey_after_messages = 10, .aes_reject_after_messages = 20,
-	.rekey_after_time = WIRE_REKEY_AFTER_TIME,
-	.reject_after_time = WIRE_REJECT_AFTER_TIME,
-	.rekey_attempt_time = WIRE_REKEY_ATTEMPT_TIME,
-	.rekey_timeout = WIRE_REKEY_TIMEOUT,
-	.keepalive_timeout = WIRE_KEEPALIVE_TIMEOUT,
-};
-
 START_TEST(aes_rekey_after_messages)
 {
-	struct session *s, *sb;
+	struct session_limits lim = count_limits(UINT64_C(1) << 40,
+	    UINT64_C(1) << 41, 10, 20);
 
 	ck_assert_msg(crypto_aead_aes256gcm_is_available(),
 	    "this CPU has no AES-256-GCM: the case cannot run");
-	session_table_set_limits(A.t, &aes_lim);
-	session_table_set_limits(B.t, &aes_lim);
-	s = establish(&A, &B);
-	ck_assert_str_eq(session_cipher(s, NOW), "aes-256-gcm");
-	sb = session_table_find(B.t, A.pk);
-	for (int i = 0; i < 9; i++)
-		send_str(sb, "m");
-	ck_assert_int_eq(B.nout, 9);
-	send_str(sb, "m");
-	ck_assert_int_eq(B.nout, 11);	/* the 10th, then an initiation */
-	for (int i = 0; i < 10; i++)
-		send_str(sb, "m");
-	ck_assert_int_eq(B.nout, 21);	/* then the keys stop */
-	ck_assert_int_eq(session_state(sb, NOW), SESSION_HANDSHAKE);
-	pump(&A, &B);
-	ck_assert_uint_eq(st(&A)->handshakes, 2);
-	ck_assert_int_eq(session_state(sb, NOW), SESSION_UP);
-	ck_assert_str_eq(session_cipher(sb, NOW), "aes-256-gcm");
+	rekeys_at_10_stops_at_20(&lim);
+	ck_assert_str_eq(session_cipher(session_table_find(B.t, A.pk), NOW),
+	    "aes-256-gcm");
 }
 END_TEST
 
 START_TEST(chacha_ignores_aes_counts)
 {
+	struct session_limits aes_lim = count_limits(UINT64_C(1) << 40,
+	    UINT64_C(1) << 41, 10, 20);
 	struct session *s, *sb;
 
 	session_table_set_limits(A.t, &aes_lim);
