@@ -194,39 +194,39 @@ umount "$tmp/full"
 # --- reload -----------------------------------------------------------------------
 echo "host added = 192.0.2.99" >> "$tmp/meshd.conf"
 kill -HUP "$meshd"
-# Until meshd has read it (10 s at most: a loaded machine, an ASan build).
-for _ in $(seq 1 100); do
-	getent hosts added.mesh | grep -q 192.0.2.99 && break
-	sleep 0.1
-done
-check "SIGHUP picks up a new host line" sh -c "getent hosts added.mesh | grep -q 192.0.2.99"
+check "SIGHUP picks up a new host line" \
+	eventually 10 sh -c "getent hosts added.mesh | grep -q 192.0.2.99"
 echo "garbage line" >> "$tmp/meshd.conf"
 kill -HUP "$meshd"
-sleep 0.3
+check "a broken config on reload is refused and logged" \
+	eventually 10 grep -q "reload failed, keeping the running configuration" "$tmp/meshd.log"
 check "a broken config on reload keeps the old one" sh -c "getent hosts added.mesh | grep -q 192.0.2.99"
 bad_line=$(grep -n '^garbage line' "$tmp/meshd.conf" | cut -d: -f1)
 check "meshd -n names the broken line ($bad_line)" sh -c "\"$MESHD\" -c $tmp/meshd.conf -n 2>&1 | grep -q 'meshd.conf:$bad_line:'"
 sed -i '/garbage/d' "$tmp/meshd.conf"
 
 # --- a hung agent: answered within a bound ------------------------------------------
+# The bounds (10 s) tell an answer from a hang; they are not speed claims:
+# the module gives up after 250 ms, but on a loaded 2-core machine under
+# ASan starting getent or python alone can take a second.
 kill -STOP "$meshd"
-t0=$(ms); getent hosts laptop.mesh > /dev/null; rc=$?; t=$(($(ms) - t0))
-check "hung agent: getent fails (exit $rc) in ${t} ms (< 2000)" [ "$rc" = 2 ] && [ "$t" -lt 2000 ]
-t0=$(ms); out=$(python3 -c "
+t0=$(ms); timeout 30 getent hosts laptop.mesh > /dev/null; rc=$?; t=$(($(ms) - t0))
+check "hung agent: getent fails (exit $rc) in ${t} ms (< 10000)" [ "$rc" = 2 ] && [ "$t" -lt 10000 ]
+t0=$(ms); out=$(timeout 30 python3 -c "
 import socket
 try:
     socket.getaddrinfo('laptop.mesh', 80)
 except socket.gaierror as e:
     print(e.errno == socket.EAI_AGAIN)"); t=$(($(ms) - t0))
-check "hung agent: python sees EAI_AGAIN in ${t} ms (< 2000)" [ "$out" = True ] && [ "$t" -lt 2000 ]
+check "hung agent: python sees EAI_AGAIN in ${t} ms (< 10000)" [ "$out" = True ] && [ "$t" -lt 10000 ]
 t0=$(ms); getent hosts example.test > /dev/null; rc=$?; t=$(($(ms) - t0))
-check "hung agent: ordinary names unaffected (${t} ms)" [ "$rc" = 0 ] && [ "$t" -lt 1000 ]
+check "hung agent: ordinary names unaffected (${t} ms)" [ "$rc" = 0 ] && [ "$t" -lt 10000 ]
 kill -CONT "$meshd"
 
 # --- a dead agent: answered at once, nothing leaks --------------------------------------
 kill -9 "$meshd"; wait "$meshd" 2>/dev/null
 t0=$(ms); getent hosts laptop.mesh > "$tmp/out"; rc=$?; t=$(($(ms) - t0))
-check "dead agent: getent fails (exit $rc) in ${t} ms (< 1000)" [ "$rc" = 2 ] && [ "$t" -lt 1000 ]
+check "dead agent: getent fails (exit $rc) in ${t} ms (< 10000)" [ "$rc" = 2 ] && [ "$t" -lt 10000 ]
 check "dead agent: the .mesh name does not leak to DNS" sh -c "! grep -q 10.9.9.9 $tmp/out"
 out=$(python3 -c "
 import socket

@@ -24,5 +24,16 @@ wait_for_socket() {
 	fail "meshd did not create $1"
 }
 
+# eventually SECONDS CMD...: until CMD succeeds (every 0.1 s, SECONDS at
+# most: a loaded machine, an ASan build); its last status.
+eventually() {
+	_ev_n=$(($1 * 10)); shift
+	while ! "$@"; do
+		_ev_n=$((_ev_n - 1))
+		[ "$_ev_n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 # ms: monotonic milliseconds.
 ms() { date +%s%3N; }

@@ -466,6 +466,16 @@ stop_meshd() { _stop_meshd "$1" TERM; }
 kill_meshd() { _stop_meshd "$1" KILL; }
 restart_meshd() { stop_meshd "$1"; start_meshd "$1"; }
 
+# wait_file PATH [SECONDS]: until PATH exists (default 30 s), e.g. a probe's
+# PROBE_READY; fails the test when it never does.
+wait_file() {
+	_wf=$(($(netns_ms) + ${2:-30} * 1000))
+	until [ -e "$1" ]; do
+		[ "$(netns_ms)" -lt "$_wf" ] || netns_fail "no $1 after ${2:-30} s"
+		sleep 0.02
+	done
+}
+
 # wait_until MS CMD...: poll CMD every 50 ms (WAIT_STEP s) for MS ms;
 # WAITED = ms taken.
 wait_until() {

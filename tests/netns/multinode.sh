@@ -277,9 +277,10 @@ echo "$new5" > "$NETNS_DIR/node5/ip"
 # and the captured ones replayed (also truncated, also bit-flipped) both
 # from evil and spoofed from their original senders.
 cap=$NETNS_DIR/captured
-node_exec node2 python3 "$PROBE" capture eth0 "$PORT" 5 "$cap" > "$NETNS_DIR/cap.n" 2>&1 &
+PROBE_READY=$NETNS_DIR/cap.ready node_exec node2 python3 "$PROBE" capture eth0 "$PORT" 5 \
+	"$cap" > "$NETNS_DIR/cap.n" 2>&1 &
 cap_job=$!
-sleep 0.5
+wait_file "$NETNS_DIR/cap.ready"
 restart_meshd node4
 wait "$cap_job"
 echo "# captured $(cat "$NETNS_DIR/cap.n") datagrams sent to node2:$PORT"

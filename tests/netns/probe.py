@@ -14,6 +14,9 @@
   probe.py flood HOST PORT SECONDS FILE  for SECONDS, as fast as it can:
                                         FILE's payloads, copies with a random
                                         last 16 bytes, and random junk
+  udp-echo and capture write their pid to the file $PROBE_READY (when set)
+  once their socket is bound, so a caller can wait for that instead of
+  sleeping, and stop them early.
   probe.py resolve-wait NAME SECONDS     poll getaddrinfo(NAME) (glibc, so
                                         through nsswitch.conf) every 10 ms;
                                         print the wall-clock ms it first
@@ -58,10 +61,19 @@ def ping(host, timeout=1.0):
             return 0
 
 
+def ready():
+    path = os.environ.get("PROBE_READY")
+    if path:
+        with open(path + ".tmp", "w") as f:
+            f.write("%d\n" % os.getpid())
+        os.rename(path + ".tmp", path)
+
+
 def udp_echo(port, seconds):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("0.0.0.0", port))
+    ready()
     end = time.monotonic() + seconds
     while True:
         left = end - time.monotonic()
@@ -85,6 +97,7 @@ def udp_ask(host, port, timeout=1.0):
 def capture(iface, port, seconds, path):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0003))
     s.bind((iface, 0))
+    ready()
     end = time.monotonic() + seconds
     n = 0
     with open(path, "w") as out:

@@ -14,6 +14,14 @@ ok() { pass=$((pass + 1)); echo "ok - $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; fi; }
 probe() { _n=$1; shift; node_exec "$_n" python3 "$PROBE" "$@"; }
+# stop_probe JOB: end a probe started with PROBE_READY=$NETNS_DIR/ready.PORT
+# (the file holds its pid) and wait for its job.
+stop_probe() {
+	for _f in "$NETNS_DIR"/ready.*; do
+		[ -e "$_f" ] && kill "$(cat "$_f")" 2>/dev/null; rm -f "$_f"
+	done
+	wait "$1" 2>/dev/null
+}
 t0=$(netns_ms)
 
 netns_init
@@ -33,23 +41,23 @@ check "nodes have an IPv6 address too" eval \
 
 # --- the NAT -----------------------------------------------------------------
 check "natnode reaches node1 through the NAT" probe natnode ping 10.77.1.11
-probe node1 udp-echo 5555 1.5 > "$NETNS_DIR/echo.out" &
+PROBE_READY=$NETNS_DIR/ready.5555 probe node1 udp-echo 5555 30 > "$NETNS_DIR/echo.out" 2> "$NETNS_DIR/echo.err" &
 echo_job=$!
-sleep 0.3
+wait_file "$NETNS_DIR/ready.5555"
 check "natnode's UDP to node1 gets its answer back" probe natnode udp-ask 10.77.1.11 5555
-wait "$echo_job"
+stop_probe "$echo_job"
 check "node1 sees natnode as the router's address (masquerade)" \
 	grep -q '^10.77.1.1 ' "$NETNS_DIR/echo.out"
 check "node1 cannot reach natnode (no route)" eval '! probe node1 ping 192.168.77.2 0.5 2>/dev/null'
 node_exec node1 ip route add 192.168.77.0/24 via 10.77.1.1
 check "node1 cannot reach natnode even routed through the router" \
 	eval '! probe node1 ping 192.168.77.2 0.5 2>/dev/null'
-probe natnode udp-echo 5556 2 > /dev/null &
+PROBE_READY=$NETNS_DIR/ready.5556 probe natnode udp-echo 5556 30 > /dev/null 2> "$NETNS_DIR/echo.err" &
 echo_job=$!
-sleep 0.3
+wait_file "$NETNS_DIR/ready.5556"
 check "node1's UDP to natnode gets nothing back" \
 	eval '! probe node1 udp-ask 192.168.77.2 5556 0.6'
-wait "$echo_job"
+stop_probe "$echo_job"
 node_exec node1 ip route del 192.168.77.0/24 via 10.77.1.1
 
 # --- each node's own name service ------------------------------------------------
@@ -92,12 +100,12 @@ first_ids=$NETNS_LAST_IDS first_holders=$holders
 check "first topology torn down" [ -z "$NETNS_DIR" ]
 netns_init
 NETNS_QUIET=1 NETNS_INTERNET=1 topo_standard 1
-probe node1 udp-echo 5557 1.5 > "$NETNS_DIR/echo.out" &
+PROBE_READY=$NETNS_DIR/ready.5557 probe node1 udp-echo 5557 30 > "$NETNS_DIR/echo.out" 2> "$NETNS_DIR/echo.err" &
 echo_job=$!
-sleep 0.3
+wait_file "$NETNS_DIR/ready.5557"
 check "NETNS_INTERNET: natnode's UDP crosses gw's NAT and the isp router" \
 	probe natnode udp-ask 10.77.1.11 5557
-wait "$echo_job"
+stop_probe "$echo_job"
 check "node1 sees natnode as gw's outside address 203.0.113.2" \
 	grep -q '^203.0.113.2 ' "$NETNS_DIR/echo.out"
 check "node1 cannot reach natnode" eval '! probe node1 ping 192.168.77.2 0.5 2>/dev/null'
