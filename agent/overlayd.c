@@ -71,6 +71,14 @@ cb_send(void *ctx, const struct mesh_endpoint *to, const uint8_t *pkt,
 	udp_send(&ov->udp, to, pkt, len);
 }
 
+static uint8_t *
+cb_send_buf(void *ctx, const struct mesh_endpoint *to, size_t len)
+{
+	struct overlay *ov = ctx;
+
+	return udp_send_buf(&ov->udp, to, len);
+}
+
 static void
 cb_wallclock(void *ctx, uint64_t *sec, uint32_t *nsec)
 {
@@ -565,7 +573,8 @@ node_setup(struct overlay *ov)
 {
 	struct agent *a = ov->a;
 	struct node_cb cb = {
-		.ctx = ov, .send = cb_send, .wallclock = cb_wallclock,
+		.ctx = ov, .send = cb_send, .send_buf = cb_send_buf,
+		.wallclock = cb_wallclock,
 		.random = cb_random, .local_endpoints = cb_local_endpoints,
 		.redeem = cb_redeem, .renew = cb_renew, .event = cb_event,
 		.tun_write = cb_tun_write,
