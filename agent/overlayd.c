@@ -435,21 +435,23 @@ kick(struct overlay *ov)
 	tun_flush(ov);
 }
 
-/* After packets: the engine's timers at most once a millisecond (a tick
- * walks every peer: no work per packet batch that grows with the mesh).
- * Within the same millisecond, the tick timer is brought to 1 ms at most,
- * in case the packets brought a deadline forward.  Either way the
- * datagrams the wake-up queued go out now, in one batch: every wake-up
- * that can make the engine send ends here or in kick(). */
+/* After packets: the datagrams and TUN writes the wake-up queued go out
+ * first, in one batch each, so that a packet (a ping) waits for no timer
+ * work; then the engine's timers, at most once a millisecond (a tick
+ * walks every peer: no work per packet batch that grows with the mesh),
+ * kick() sending what they queue.  Within the same millisecond, the tick
+ * timer is brought to 1 ms at most, in case the packets brought a
+ * deadline forward.  Every wake-up that can make the engine send ends
+ * here or in kick(). */
 static void
 kick_after_packets(struct overlay *ov)
 {
+	udp_flush(&ov->udp);
+	tun_flush(ov);
 	if (overlay_now() != ov->ticked)
 		kick(ov);
 	else
 		ev_timer_start(ov->a->loop, &ov->tick, 1, on_tick, ov);
-	udp_flush(&ov->udp);
-	tun_flush(ov);
 }
 
 /* One clock read per RX_CLOCK_EVERY datagrams, not one each: the engine
