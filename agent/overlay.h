@@ -60,6 +60,10 @@ struct overlay {
 	struct gso_coal *coal;
 	struct gso_counters gso;
 	uint64_t ticked;		/* ms of the last node_tick */
+	/* the clock as deliver() gives it, read again every RX_CLOCK_EVERY
+	 * datagrams of a wake-up (overlayd.c) */
+	uint64_t rx_now;
+	unsigned rx_left;
 	/* members whose first record came in since the last export */
 	char (*fresh)[MESH_LABEL_MAX + 1];
 	size_t nfresh;

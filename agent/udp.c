@@ -448,6 +448,24 @@ udp_flush(struct udp *u)
 	u->qbytes = 0;
 }
 
+/* Whether the socket can take len bytes to `to` at all. */
+static bool
+sendable(const struct udp *u, const struct mesh_endpoint *to, size_t len)
+{
+	return u->fd >= 0 && len <= UDP_SENDQ_BYTES &&
+	    (u->family != AF_INET || to->family == MESH_EP_IPV4);
+}
+
+uint8_t *
+udp_send_buf(struct udp *u, const struct mesh_endpoint *to, size_t len)
+{
+	if (!sendable(u, to, len))
+		return NULL;
+	if (u->nq == UDP_SENDQ || u->qbytes + len > UDP_SENDQ_BYTES)
+		udp_flush(u);
+	return u->qbuf + u->qbytes;
+}
+
 void
 udp_send(struct udp *u, const struct mesh_endpoint *to, const uint8_t *pkt,
     size_t len)
@@ -456,18 +474,25 @@ udp_send(struct udp *u, const struct mesh_endpoint *to, const uint8_t *pkt,
 
 	/* What the socket cannot reach is counted here, so that every
 	 * queued datagram has an address (build() needs no error path). */
-	if (u->fd < 0 || len > UDP_SENDQ_BYTES ||
-	    (u->family == AF_INET && to->family != MESH_EP_IPV4)) {
+	if (!sendable(u, to, len)) {
 		u->st.send_errors++;
 		return;
 	}
-	if (u->nq == UDP_SENDQ || u->qbytes + len > UDP_SENDQ_BYTES)
+	if (u->nq == UDP_SENDQ || u->qbytes + len > UDP_SENDQ_BYTES) {
+		/* In place with no room: not from udp_send_buf (a caller's
+		 * bug), and it cannot be moved */
+		if (pkt == u->qbuf + u->qbytes) {
+			u->st.send_errors++;
+			return;
+		}
 		udp_flush(u);
+	}
 	o = &u->q[u->nq++];
 	o->to = *to;
 	o->off = (uint32_t)u->qbytes;
 	o->len = (uint32_t)len;
-	memcpy(u->qbuf + u->qbytes, pkt, len);
+	if (pkt != u->qbuf + u->qbytes)	/* else udp_send_buf's: in place */
+		memcpy(u->qbuf + u->qbytes, pkt, len);
 	u->qbytes += len;
 }
 

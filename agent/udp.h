@@ -106,6 +106,12 @@ void udp_close(struct udp *u);
  * when it cannot go. */
 void udp_send(struct udp *u, const struct mesh_endpoint *to,
     const uint8_t *pkt, size_t len);
+/* Where the next datagram of len bytes will go in the queue (flushing it
+ * first if it has no room): a udp_send() of that pointer, before any
+ * other udp_* call, queues it without a copy.  NULL when udp_send() would
+ * refuse it. */
+uint8_t *udp_send_buf(struct udp *u, const struct mesh_endpoint *to,
+    size_t len);
 /* Send what is queued: one sendmmsg() when all goes well.  A full socket
  * buffer drops the rest (counted; no waiting, no retry). */
 void udp_flush(struct udp *u);

@@ -71,6 +71,8 @@
 # system call".
 #
 # Environment: BENCH_BUILDDIR (build tree, default: this script's ..);
+# BENCH_PERF_DIR: with -p, keep perf's data files and summary there (for
+# perf report afterwards; the run's own directory goes with the run).
 # BENCH_BASE_BUILDDIR: another built tree (e.g. of main) whose meshd and
 # meshctl run as the system meshd_base, for a before/after in one run.
 set -u
@@ -436,6 +438,10 @@ profile_meshd() {
 		perf_summary "$NETNS_DIR/perf.$_e.data" \
 			"meshd on bench-$_e ($([ $_e = a ] && echo sender || echo receiver))"
 	done > "$NETNS_DIR/perf.txt"
+	if [ -n "${BENCH_PERF_DIR:-}" ]; then
+		mkdir -p "$BENCH_PERF_DIR" &&
+			cp "$NETNS_DIR"/perf.*.data "$NETNS_DIR/perf.txt" "$BENCH_PERF_DIR/"
+	fi
 	meshd_down
 }
 # perf_summary DATA WHO: self time by object and symbol, then the time

@@ -500,7 +500,14 @@ recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
 		t->stats.rx_bytes += plen;
 		t->cb.recv(t->cb.ctx, s, t->plain, plen);
 	}
-	sodium_memzero(t->plain, plen);
+	/* Control messages may carry secrets (an invite's, in a join):
+	 * wiped.  An IP packet (version 4 or 6 in its first nibble; msg.h
+	 * keeps control types below 0x40) is not wiped: its bytes have gone
+	 * to the TUN and wait, unwiped, in the coalescer anyway, and the
+	 * next packet overwrites them -- the wipe was 1.5% of a receiver's
+	 * time for nothing. */
+	if (plen > 0 && t->plain[0] >> 4 != 4 && t->plain[0] >> 4 != 6)
+		sodium_memzero(t->plain, plen);
 	sess_index_sync(s);
 	return 0;
 }

@@ -221,8 +221,15 @@ gso_coal_init(struct gso_coal *co, gso_write_fn *write, void *ctx,
 	co->ctx = ctx;
 	co->c = c;
 	co->clock = 0;
+	co->trust_csum = false;
 	for (size_t i = 0; i < GSO_COAL_FLOWS; i++)
 		co->flow[i].len = 0;
+}
+
+void
+gso_coal_trust_csum(struct gso_coal *co, bool trust)
+{
+	co->trust_csum = trust;
 }
 
 static const uint8_t zero_vnet[GSO_VNET_HLEN];
@@ -355,10 +362,11 @@ gso_coal_add(struct gso_coal *co, const uint8_t *pkt, size_t len)
 	flags = pkt[IP6_HLEN + 13];
 	f = flow_find(co, pkt);
 	/* Only data with plain ACK (and PSH) is gathered, and only when its
-	 * checksum is right: the super-packet's is not checked again. */
+	 * checksum is right (or trusted): the super-packet's is not checked
+	 * again. */
 	if (payload == 0 || (flags & ~TH_PSH) != TH_ACK ||
-	    ippkt_csum_fold(pseudo_sum(pkt, len - IP6_HLEN) +
-	    gso_sum(pkt + IP6_HLEN, len - IP6_HLEN)) != 0) {
+	    (!co->trust_csum && ippkt_csum_fold(pseudo_sum(pkt,
+	    len - IP6_HLEN) + gso_sum(pkt + IP6_HLEN, len - IP6_HLEN)) != 0)) {
 		if (f != NULL)
 			flow_flush(co, f);
 		write_single(co, pkt, len);

@@ -55,6 +55,18 @@
  * what the kernel's TCP itself puts in a packet it hands to a device with
  * checksum offload.  Up to GSO_COAL_FLOWS flows are gathered at once;
  * one more flushes the oldest.
+ *
+ * Trusted checksums (gso_coal_trust_csum).  The check of each segment's
+ * checksum is a sum over every byte received, a tenth of the receiver's
+ * own work besides the AEAD.  When every packet given to the coalescer
+ * has just been opened by the AEAD, the check can only catch a fault of
+ * the sending meshd itself (which computed that checksum in gso_split, or
+ * took it from its kernel): the AEAD already rules out any change on the
+ * way, and the peer could send any bytes it likes with a right checksum.
+ * So the caller may say the checksums are to be trusted, and segments
+ * then join without the check -- what WireGuard does when it marks every
+ * decrypted packet CHECKSUM_UNNECESSARY.  Packets written on their own
+ * are untouched either way, and the kernel still checks those.
  */
 #ifndef MESH_GSO_H
 #define MESH_GSO_H
@@ -140,12 +152,16 @@ struct gso_coal {
 	void *ctx;
 	struct gso_counters *c;
 	uint64_t clock;
+	bool trust_csum;	/* segments join without their checksum checked */
 	struct gso_flow flow[GSO_COAL_FLOWS];
 };
 
-/* co (about half a megabyte: allocate it once) starts empty. */
+/* co (about half a megabyte: allocate it once) starts empty, checking
+ * every segment's checksum. */
 void gso_coal_init(struct gso_coal *co, gso_write_fn *write, void *ctx,
     struct gso_counters *c);
+/* Only for packets that an AEAD has authenticated (see above). */
+void gso_coal_trust_csum(struct gso_coal *co, bool trust);
 /* One IP packet for the TUN; it may be written now, or at the flush. */
 void gso_coal_add(struct gso_coal *co, const uint8_t *pkt, size_t len);
 /* Write everything gathered. */

@@ -52,6 +52,7 @@ join_make_room(struct node *n, const struct peer *keep)
 	}
 	if (old != NULL) {
 		old->evicted = true;
+		n->evicted_any = true;
 		n->c.joiners_evicted++;
 	}
 }
@@ -59,6 +60,11 @@ join_make_room(struct node *n, const struct peer *keep)
 void
 join_reap(struct node *n)
 {
+	/* After every datagram: a walk of the peers only when one was
+	 * marked, not one per packet. */
+	if (!n->evicted_any)
+		return;
+	n->evicted_any = false;
 	for (size_t i = 0; i < n->npeers; i++)
 		if (n->peers[i]->evicted) {
 			peer_drop(n, n->peers[i]);

@@ -168,6 +168,7 @@ struct node {
 	size_t npeers, cap;
 	struct peer **hash;
 	size_t hmask;
+	bool evicted_any;		/* a peer marked evicted: join_reap */
 
 	struct recset *rs;
 	uint64_t reported_gen;		/* recset generation last reported */

@@ -196,6 +196,20 @@ cb_send(void *ctx, struct session *s, const uint8_t *pkt, size_t len)
 		transmit(n, &p->ep, pkt, len);
 }
 
+/* A transport message goes straight to the agent's queue when it takes
+ * the one way cb_send would give it: the peer's own endpoint. */
+static uint8_t *
+cb_out_buf(void *ctx, struct session *s, size_t len)
+{
+	struct node *n = ctx;
+	struct peer *p = session_user(s);
+
+	if (n->cb.send_buf == NULL || p == NULL || p->send_to != NULL ||
+	    !path_direct(n, p) || p->ep.family == EP_RELAY)
+		return NULL;
+	return n->cb.send_buf(n->cb.ctx, &p->ep, len);
+}
+
 /* A cookie reply, to whoever sent an initiation under load.  (One that
  * came through a relay gets none: its sender's key is not known here, so
  * under load a relayed handshake waits for the load to pass.) */
@@ -630,6 +644,7 @@ node_new(const struct node_cfg *cfg, const struct node_cb *cb)
 		.send = cb_send, .recv = cb_recv, .admit = cb_admit,
 		.seen = cb_seen, .established = cb_established,
 		.wallclock = cb_wallclock, .send_to = cb_send_to,
+		.out_buf = cb_out_buf,
 	};
 	struct mesh_cert_wire w;
 	struct node *n;

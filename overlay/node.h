@@ -162,6 +162,12 @@ struct node_cb {
 	/* One datagram to an endpoint.  Required. */
 	void (*send)(void *ctx, const struct mesh_endpoint *to,
 	    const uint8_t *pkt, size_t len);
+	/* Room for the next datagram of len bytes to `to`, where send()
+	 * would copy it: the engine seals a packet there and then calls
+	 * send() with that pointer, which must then take it without a copy.
+	 * NULL: no room (the engine uses its own buffer).  Optional. */
+	uint8_t *(*send_buf)(void *ctx, const struct mesh_endpoint *to,
+	    size_t len);
 	/* Unix time.  Required. */
 	void (*wallclock)(void *ctx, uint64_t *sec, uint32_t *nsec);
 	/* Uniform in [0, upper), upper > 0.  Required (seeded in tests). */

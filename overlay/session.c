@@ -164,16 +164,25 @@ sess_send_transport(struct session *s, uint64_t now, const uint8_t *data,
 {
 	struct session_table *t = s->t;
 	struct keypair *kp = &s->cur;
-	struct wire_transport *h = (struct wire_transport *)t->out;
+	struct wire_transport *h;
+	size_t olen = sizeof(*h) + len + WIRE_TAG_LEN;
+	uint8_t *out = NULL;
 	uint64_t age;
 
 	if (!sess_kp_usable(s, kp, now))
 		return -ENOKEY;
+	/* Sealed where the datagram is to go, when the caller can say
+	 * (one copy of every packet fewer); in t->out otherwise. */
+	if (t->cb.out_buf != NULL)
+		out = t->cb.out_buf(t->cb.ctx, s, olen);
+	if (out == NULL)
+		out = t->out;
+	h = (struct wire_transport *)out;
 	memset(h, 0, sizeof(*h));
 	h->h.type = WIRE_TRANSPORT;
 	noise_put_le32(h->receiver, kp->remote_index);
 	put_le64(h->counter, kp->send_counter);
-	aead_seal(&kp->send, t->out + sizeof(*h), data, len, t->out,
+	aead_seal(&kp->send, out + sizeof(*h), data, len, out,
 	    sizeof(*h), kp->send_counter);
 	kp->send_counter++;
 	t->stats.tx_packets++;
@@ -181,7 +190,7 @@ sess_send_transport(struct session *s, uint64_t now, const uint8_t *data,
 	s->ka_due_since = 0;
 	if (len > 0 && s->reply_due_since == 0)
 		s->reply_due_since = now;
-	sess_emit(s, now, t->out, sizeof(*h) + len + WIRE_TAG_LEN);
+	sess_emit(s, now, out, olen);
 
 	/* Keep the key fresh: the initiator rekeys on age, either end on
 	 * count. */

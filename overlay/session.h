@@ -77,6 +77,12 @@ struct session_cb {
 	 * cookies, and under load only the rate limits hold. */
 	void (*send_to)(void *ctx, const void *src, const uint8_t *pkt,
 	    size_t len);
+	/* Where to seal a transport message of len bytes for s, so that
+	 * send() gets it where it is to go (a UDP queue's next slot) rather
+	 * than copying it there; NULL: the table's own buffer.  What it
+	 * returns must stay valid, untouched, until the send() that follows.
+	 * Optional. */
+	uint8_t *(*out_buf)(void *ctx, struct session *s, size_t len);
 };
 
 /* WIRE_* by default; tests shrink them.  Keys of AES-256-GCM also stop

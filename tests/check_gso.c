@@ -583,6 +583,40 @@ START_TEST(coalesce_singles_keep_order)
 }
 END_TEST
 
+/* Trusted checksums (after an AEAD): a segment whose payload changed
+ * under its checksum joins all the same, and the super-packet carries the
+ * pseudo-header's sum as always; the default checks, as above. */
+START_TEST(coalesce_trusted_csum)
+{
+	struct gso_vnet v;
+
+	gso_coal_trust_csum(&co, true);
+	make_flow(3, 1000, 1000, 1, TH_ACK, 9);
+	segs[2][100] ^= 1;		/* payload flipped, checksum not */
+	for (size_t i = 0; i < 3; i++)
+		gso_coal_add(&co, segs[i], seglen[i]);
+	ck_assert_uint_eq(nout, 0);
+	gso_coal_flush(&co);
+	ck_assert_uint_eq(nout, 1);
+	gso_vnet_get(&v, outbuf[0]);
+	ck_assert_uint_eq(v.gso_type, GSO_TYPE_TCPV6);
+	ck_assert_uint_eq(v.flags, GSO_F_NEEDS_CSUM);
+	ck_assert_uint_eq(cnt.coal_segs, 3);
+	ck_assert_mem_eq(outbuf[0] + GSO_VNET_HLEN + 40 + 32 + 2000,
+	    segs[2] + 40 + 32, 1000);
+
+	/* off again: the flipped segment is a single once more */
+	setup();
+	make_flow(3, 1000, 1000, 1, TH_ACK, 9);
+	segs[2][100] ^= 1;
+	for (size_t i = 0; i < 3; i++)
+		gso_coal_add(&co, segs[i], seglen[i]);
+	gso_coal_flush(&co);
+	ck_assert_uint_eq(nout, 2);
+	ck_assert_uint_eq(cnt.coal_single, 1);
+}
+END_TEST
+
 START_TEST(coalesce_flows)
 {
 	/* two flows interleaved: one super-packet each */
@@ -654,6 +688,7 @@ suite(void)
 	tcase_add_test(tc, coalesce_partial_csum);
 	tcase_add_test(tc, coalesce_breaks);
 	tcase_add_test(tc, coalesce_singles_keep_order);
+	tcase_add_test(tc, coalesce_trusted_csum);
 	tcase_add_test(tc, coalesce_flows);
 	tcase_add_test(tc, coalesce_64k);
 	suite_add_tcase(s, tc);

@@ -363,6 +363,36 @@ START_TEST(full_queue_flushes)
 }
 END_TEST
 
+/* Datagrams built in place (udp_send_buf, then udp_send of that pointer)
+ * mixed with copied ones, past a full queue: all arrive, in order, as GSO
+ * runs as before; and a buffer given out for an address the socket cannot
+ * reach is NULL. */
+START_TEST(in_place_and_copied)
+{
+	struct seen s[NRX] = { 0 };
+	struct mesh_endpoint v6 = { .family = MESH_EP_IPV6 };
+	static uint8_t buf[65536];
+
+	open_all("127.0.0.1", true, true);
+	for (size_t i = 0; i < UDP_SENDQ + 40; i++) {
+		int to = (int)(i / 40 % 2);
+		size_t len = 1000;
+		uint8_t *p = i % 3 == 2 ? buf :
+		    udp_send_buf(&tx, &rx_ep[to], len);
+
+		ck_assert_ptr_nonnull(p);
+		make(p, sent_seq[to]++, len);
+		udp_send(&tx, &rx_ep[to], p, len);
+	}
+	udp_flush(&tx);
+	ck_assert_uint_eq(tx.st.tx_datagrams, UDP_SENDQ + 40);
+	ck_assert_uint_gt(tx.st.tx_gso, 0);
+	drain(s);
+	ck_assert_ptr_null(udp_send_buf(&tx, &v6, 100));
+	close_all();
+}
+END_TEST
+
 /* An empty flush makes no system call. */
 START_TEST(empty_flush_is_free)
 {
@@ -420,6 +450,7 @@ main(void)
 	tcase_add_test(tc, refused_address_costs_its_own);
 	tcase_add_test(tc, full_queue_flushes);
 	tcase_add_test(tc, empty_flush_is_free);
+	tcase_add_test(tc, in_place_and_copied);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
