@@ -9,11 +9,12 @@ fail() { echo "FAIL: $*"; exit 1; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root (mount and network namespaces)"; }
 need_cmd() { for c; do command -v "$c" >/dev/null 2>&1 || skip "needs $c"; done; }
 
-# TAP-like checks with a closing "N passed, N failed" line.
+# TAP-like checks with a closing "N passed, N failed" line.  A failed check
+# returns 1, so `check ... || cat LOG` shows what went wrong.
 pass=0 failed=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
-check() { desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; fi; }
+check() { desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; return 1; fi; }
 
 # wait_for_socket PATH: until meshd listens (5 s at most).
 wait_for_socket() {

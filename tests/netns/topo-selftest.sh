@@ -12,7 +12,7 @@ PROBE=$(cd "$top_srcdir" && pwd)/tests/netns/probe.py
 pass=0 failed=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
-check() { desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; fi; }
+check() { desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; return 1; fi; }
 probe() { _n=$1; shift; node_exec "$_n" python3 "$PROBE" "$@"; }
 # stop_probe JOB: end a probe started with PROBE_READY=$NETNS_DIR/ready.PORT
 # (the file holds its pid) and wait for its job.
