@@ -5,7 +5,7 @@
  * to an address in our /48.  The member that owns the destination (the
  * address index, rebuilt from the record set when it changes) gets it in
  * its end-to-end session; the session carries it over the member's own
- * UDP path or, when that does not work, inside a HOP through a relay
+ * UDP path or, when that does not work, in a hop datagram through a relay
  * (links.c chooses).  An address nobody owns, or a member that is dead
  * with no path to it, gets an ICMPv6 destination unreachable written back
  * into the TUN at once (rate-limited), so a connect fails in milliseconds.
