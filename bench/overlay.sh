@@ -977,9 +977,9 @@ if rel or rfail:
     mr = [r for r in rel if r[0] in ("meshd", "meshd_base")]
     if mr:
         print("\nmeshd went relayed: C's link.relay in A's `meshctl members` before / after each stream, "
-              "the relay's hops_relayed over the stream (each HOP carries one IP packet of at most 1302 bytes, "
+              "the relay's hops_relayed over the stream (each hop datagram carries one IP packet of at most 1302 bytes, "
               "so a relayed stream needs at least bytes/1302), and the share of A's bytes to C handed to a relay:\n")
-        print("| system | round | relay before / after | hops_relayed on bench-rb1 | stream bytes / 1302 | HOPs enough | A's tx to C through a relay |")
+        print("| system | round | relay before / after | hops_relayed on bench-rb1 | stream bytes / 1302 | enough | A's tx to C through a relay |")
         print("|---|---:|---|---:|---:|---|---:|")
         for r in mr:
             need = int(r[9]) // 1302 if r[9] != "-" else None
