@@ -143,6 +143,8 @@ overlay_counters_json(struct overlay *ov)
 		{ "rx_datagrams", c->rx_datagrams },
 		{ "rx_packets", st->rx_packets },
 		{ "tx_packets", st->tx_packets },
+		{ "rx_hops", st->rx_hops },
+		{ "tx_hops", st->tx_hops },
 		{ "handshakes", st->handshakes },
 		{ "handshake_timeouts", st->handshake_timeouts },
 		{ "drop_oversize", c->drop_oversize },

@@ -18,7 +18,8 @@
 #       (its kernel lives on: TCP peers get a RST, UDP ones ICMP unreachable);
 #       cut = its namespace drops every packet (a relay that vanishes)
 #   -R  rounds of the relayed throughput part (default 3; 0 skips it); its
-#       systems are those of -s among meshd, tinc, yggdrasil, nebula
+#       systems are those of -s among meshd, meshd_base, tinc, yggdrasil,
+#       nebula
 #   -I  MiB for the integrity check through meshd direct (default 0: none;
 #       -I 1024: 1 GiB, about 10 s more at 1 Gb/s)
 #   -t  iperf3 seconds (default 10)
@@ -727,6 +728,10 @@ meshd_relayed_up() {
 }
 meshd_relayed_ready() { [ "$(mesh_relay_of)" = "$RB1" ]; }
 meshd_relayed_down() { for _x in "$RA" "$RB1" "$RC"; do stop_meshd "$_x"; done; }
+# meshd_base: the same with BENCH_BASE_BUILDDIR's meshd and meshctl (the
+# globals, so node_meshctl asks it in its own words until it is down).
+meshd_base_relayed_up() { MESHD=$MESHD_BASE MESHCTL=$MESHCTL_BASE; meshd_relayed_up; }
+meshd_base_relayed_down() { meshd_relayed_down; MESHD=$MESHD_THIS MESHCTL=$MESHCTL_THIS; }
 
 tinc_relayed_up() {
 	tinc_conf "$RA" ra 10.80.1.1 rb1; tinc_host "$RA" ra 10.80.1.1
@@ -770,7 +775,7 @@ nebula_relayed_down() { for _x in "$RA" "$RB1" "$RC"; do node_kill "$_x" TERM ne
 # relayed_ready SYSTEM: A pings C (and meshd's A names B1 as C's relay).
 relayed_ready() {
 	node_exec "$RA" ping -c 1 -W 1 "$DST" > /dev/null 2>&1 || return 1
-	[ "$1" != meshd ] || meshd_relayed_ready
+	case $1 in meshd|meshd_base) meshd_relayed_ready ;; esac
 }
 
 # measure_relayed SYSTEM ROUND: ping, then one iperf3 stream A -> C with
@@ -783,7 +788,7 @@ measure_relayed() {
 	_srv=$BGPID
 	sleep 0.5
 	_p0=- _p1=- _h0= _hd=- _l0="- -" _l1="- -"
-	if [ "$_sys" = meshd ]; then
+	if [ "$_sys" = meshd ] || [ "$_sys" = meshd_base ]; then
 		_p0=$(mesh_relay_of); _h0=$(counter "$RB1" hops_relayed); _l0=$(mesh_link_bytes)
 		node_meshctl "$RA" status "$RC" 2>/dev/null | sed -n 's/^Path: *//p' |
 			sed "s/^/$_sys round $_r, before: /" >> "$NETNS_DIR/rpaths"
@@ -796,7 +801,7 @@ measure_relayed() {
 	_ca=$(($(cpu_ticks "$PA") - _ca0)) _cr=$(($(cpu_ticks "$PR") - _cr0)) _cc=$(($(cpu_ticks "$PC") - _cc0))
 	_rr=$(rss_kb "$PR")
 	_xd=$(($(rx_bytes "$RB1") - _x0))
-	if [ "$_sys" = meshd ]; then
+	if [ "$_sys" = meshd ] || [ "$_sys" = meshd_base ]; then
 		_p1=$(mesh_relay_of); _hd=$(($(counter "$RB1" hops_relayed) - _h0)); _l1=$(mesh_link_bytes)
 		node_meshctl "$RA" status "$RC" 2>/dev/null | sed -n 's/^Path: *//p' |
 			sed "s/^/$_sys round $_r, after: /" >> "$NETNS_DIR/rpaths"
@@ -849,7 +854,7 @@ print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_se
 }
 
 REL_ORDER=
-for s in meshd tinc yggdrasil nebula; do
+for s in meshd meshd_base tinc yggdrasil nebula; do
 	has "$SYSTEMS" "$s" || continue
 	eval "sk=\$skip_$s"
 	[ -z "$sk" ] && REL_ORDER="$REL_ORDER $s"
@@ -941,7 +946,7 @@ if rows:
 if rel or rfail:
     # rel: system round gbps rtt cpu_a cpu_relay cpu_c rss_relay retr bytes relay_rx_bytes
     #      path_before path_after hops pct_relayed pings
-    RO = ["meshd", "tinc", "yggdrasil", "nebula"]
+    RO = ["meshd", "meshd_base", "tinc", "yggdrasil", "nebula"]
     def rmed(s, i):
         v = [float(r[i]) for r in rel if r[0] == s and r[i] not in ("-", "none")]
         return (statistics.median(v), min(v), max(v)) if v else None
@@ -975,17 +980,17 @@ if rel or rfail:
             " / ".join(retr), "%.2f" % statistics.median(rx) if rx else "-"))
     for s, r in ((x[0], x[1]) for x in rfail):
         print("| %s | round %s: C not reached through the relay in 60 s | | | | | | | | | | |" % (s, r))
-    mr = [r for r in rel if r[0] == "meshd"]
+    mr = [r for r in rel if r[0] in ("meshd", "meshd_base")]
     if mr:
         print("\nmeshd went relayed: C's link.relay in A's `meshctl members` before / after each stream, "
-              "the relay's hops_relayed over the stream (each HOP carries one IP packet of at most 1302 bytes, "
+              "the relay's hops_relayed over the stream (each hop datagram carries one IP packet of at most 1302 bytes, "
               "so a relayed stream needs at least bytes/1302), and the share of A's bytes to C handed to a relay:\n")
-        print("| round | relay before / after | hops_relayed on bench-rb1 | stream bytes / 1302 | HOPs enough | A's tx to C through a relay |")
-        print("|---:|---|---:|---:|---|---:|")
+        print("| system | round | relay before / after | hops_relayed on bench-rb1 | stream bytes / 1302 | enough | A's tx to C through a relay |")
+        print("|---|---:|---|---:|---:|---|---:|")
         for r in mr:
             need = int(r[9]) // 1302 if r[9] != "-" else None
             ok = "yes" if need is not None and r[13] != "-" and int(r[13]) >= need and r[11] == r[12] == "bench-rb1" else "NO"
-            print("| %s | %s / %s | %s | %s | %s | %s%% |" % (r[1], r[11], r[12], r[13], need, ok, r[14]))
+            print("| %s | %s | %s / %s | %s | %s | %s | %s%% |" % (r[0], r[1], r[11], r[12], r[13], need, ok, r[14]))
         for l in rpaths: print("  meshctl status bench-rc on bench-ra, " + l)
 if ig:
     print("\nIntegrity: MiB through meshd direct (bench-a -> bench-b, one TCP connection, sha256 at the receiver):\n")

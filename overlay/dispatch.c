@@ -1,9 +1,9 @@
 /*
  * The receive side of the session engine: map a datagram to its session
  * (by receiver index, through the index hash, for responses, cookie
- * replies and transport messages; by the initiator's decrypted static key
- * for initiations), check it, and move the state machine
- * (overlay/session.c) along.  The order of checks keeps junk cheap:
+ * replies, transport messages and hop datagrams; by the initiator's
+ * decrypted static key for initiations), check it, and move the state
+ * machine (overlay/session.c) along.  The order of checks keeps junk cheap:
  * length and type, then mac1 (one hash), then DH or AEAD.  Every packet
  * ends in exactly one counter of struct session_stats.
  *
@@ -420,24 +420,15 @@ out:
 	return rc;
 }
 
-static int
-recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
-    size_t len, const void *src)
+/* The keypair of s that local index idx names, alive: NULL when there is
+ * none (counted). */
+static struct keypair *
+find_keypair(struct session_table *t, uint64_t now, uint32_t idx,
+    struct session **sp)
 {
-	const struct wire_transport *h = (const struct wire_transport *)pkt;
-	struct session *s = NULL;
+	struct session *s;
 	struct keypair *kp = NULL;
-	uint32_t idx;
-	uint64_t counter, margin;
-	size_t plen;
-	bool promoted = false;
 
-	if (len < WIRE_TRANSPORT_MIN || len > WIRE_TRANSPORT_MAX ||
-	    (h->h.reserved[0] | h->h.reserved[1] | h->h.reserved[2]) != 0) {
-		t->stats.drop_malformed++;
-		return -EBADMSG;
-	}
-	idx = noise_le32(h->receiver);
 	if ((s = index_map_get(&t->index, idx)) != NULL) {
 		if (s->cur.valid && s->cur.local_index == idx)
 			kp = &s->cur;
@@ -448,12 +439,72 @@ recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
 	}
 	if (kp == NULL) {
 		t->stats.drop_index++;
-		return -EBADMSG;
+		return NULL;
 	}
 	if (!sess_kp_alive(s, kp, now)) {
 		t->stats.drop_stale++;
+		return NULL;
+	}
+	*sp = s;
+	return kp;
+}
+
+/* A transport or hop packet under kp authenticated and passed the replay
+ * window: the session moves on as for any packet from its peer.  data: it
+ * carried something (not a keepalive), so it is owed a reply. */
+static void
+accepted(struct session_table *t, uint64_t now, struct session *s,
+    struct keypair *kp, bool data, const void *src)
+{
+	uint64_t margin;
+	bool promoted = false;
+
+	t->stats.rx_packets++;
+	if (t->cb.seen != NULL)
+		t->cb.seen(t->cb.ctx, s, src);
+	if (kp == &s->next) {
+		/* The initiator used the new keys: they are confirmed. */
+		sess_kp_clear(&s->prev);
+		s->prev = s->cur;
+		s->cur = s->next;
+		sess_kp_clear(&s->next);
+		kp = &s->cur;
+		promoted = true;
+		sess_index_sync(s);
+	}
+	s->reply_due_since = 0;
+	if (data && s->ka_due_since == 0)
+		s->ka_due_since = now;
+	/* Keys we initiated that are near death: rekey before they die. */
+	margin = t->lim.keepalive_timeout + t->lim.rekey_timeout;
+	if (kp == &s->cur && kp->initiator && (margin >=
+	    t->lim.reject_after_time ||
+	    now - kp->birth >= t->lim.reject_after_time - margin))
+		sess_maybe_initiate(s, now);
+	if (promoted) {
+		sess_flush_queue(s, now);
+		if (t->cb.established != NULL)
+			t->cb.established(t->cb.ctx, s);
+	}
+}
+
+static int
+recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
+    size_t len, const void *src)
+{
+	const struct wire_transport *h = (const struct wire_transport *)pkt;
+	struct session *s = NULL;
+	struct keypair *kp;
+	uint64_t counter;
+	size_t plen;
+
+	if (len < WIRE_TRANSPORT_MIN || len > WIRE_TRANSPORT_MAX ||
+	    (h->h.reserved[0] | h->h.reserved[1] | h->h.reserved[2]) != 0) {
+		t->stats.drop_malformed++;
 		return -EBADMSG;
 	}
+	if ((kp = find_keypair(t, now, noise_le32(h->receiver), &s)) == NULL)
+		return -EBADMSG;
 	counter = sess_le64(h->counter);
 	if (replay_seen(&kp->replay, counter, t->lim.reject_after_messages)) {
 		t->stats.drop_replay++;
@@ -469,33 +520,7 @@ recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
 		t->stats.drop_replay++;
 		return -EBADMSG;
 	}
-	t->stats.rx_packets++;
-	if (t->cb.seen != NULL)
-		t->cb.seen(t->cb.ctx, s, src);
-	if (kp == &s->next) {
-		/* The initiator used the new keys: they are confirmed. */
-		sess_kp_clear(&s->prev);
-		s->prev = s->cur;
-		s->cur = s->next;
-		sess_kp_clear(&s->next);
-		kp = &s->cur;
-		promoted = true;
-		sess_index_sync(s);
-	}
-	s->reply_due_since = 0;
-	if (plen > 0 && s->ka_due_since == 0)
-		s->ka_due_since = now;
-	/* Keys we initiated that are near death: rekey before they die. */
-	margin = t->lim.keepalive_timeout + t->lim.rekey_timeout;
-	if (kp == &s->cur && kp->initiator && (margin >=
-	    t->lim.reject_after_time ||
-	    now - kp->birth >= t->lim.reject_after_time - margin))
-		sess_maybe_initiate(s, now);
-	if (promoted) {
-		sess_flush_queue(s, now);
-		if (t->cb.established != NULL)
-			t->cb.established(t->cb.ctx, s);
-	}
+	accepted(t, now, s, kp, plen > 0, src);
 	if (plen > 0) {
 		t->stats.rx_bytes += plen;
 		t->cb.recv(t->cb.ctx, s, t->plain, plen);
@@ -508,6 +533,59 @@ recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
 	 * time for nothing. */
 	if (plen > 0 && t->plain[0] >> 4 != 4 && t->plain[0] >> 4 != 6)
 		sodium_memzero(t->plain, plen);
+	sess_index_sync(s);
+	return 0;
+}
+
+/* A hop datagram (include/mesh/wire.h, wire_hop): the hop session's
+ * keypair, replay window and tag, as for a transport packet, but the tag
+ * is a MAC over a constant-size AD for a transport inner packet -- nothing
+ * is decrypted, and the inner packet goes up as it came. */
+static int
+recv_hop(struct session_table *t, uint64_t now, const uint8_t *pkt,
+    size_t len, const void *src)
+{
+	const struct wire_hop *h = (const struct wire_hop *)pkt;
+	const uint8_t *inner = pkt + sizeof(*h);
+	struct session *s = NULL;
+	struct keypair *kp;
+	struct session_hop hop;
+	uint8_t ad[WIRE_HOP_AD_MAX], none[1];
+	uint64_t counter;
+	size_t ilen, adlen;
+
+	if (t->cb.hop == NULL || len < WIRE_HOP_MIN || len > WIRE_PACKET_MAX ||
+	    (h->h.reserved[0] | h->h.reserved[1] | h->h.reserved[2]) != 0 ||
+	    inner[0] < WIRE_INITIATION || inner[0] > WIRE_HOP) {
+		t->stats.drop_malformed++;
+		return -EBADMSG;
+	}
+	ilen = len - sizeof(*h) - WIRE_TAG_LEN;
+	if ((kp = find_keypair(t, now, noise_le32(h->receiver), &s)) == NULL)
+		return -EBADMSG;
+	counter = sess_le64(h->counter);
+	if (replay_seen(&kp->replay, counter, t->lim.reject_after_messages)) {
+		t->stats.drop_replay++;
+		return -EBADMSG;
+	}
+	adlen = sess_hop_ad(pkt, ilen, ad);
+	if (!aead_open(&kp->recv, none, inner + ilen, WIRE_TAG_LEN, ad, adlen,
+	    counter)) {
+		t->stats.drop_auth++;
+		return -EBADMSG;
+	}
+	if (!replay_accept(&kp->replay, counter, t->lim.reject_after_messages)) {
+		t->stats.drop_replay++;
+		return -EBADMSG;
+	}
+	t->stats.rx_hops++;
+	accepted(t, now, s, kp, true, src);
+	hop.ttl = h->ttl;
+	hop.src = h->src;
+	hop.dst = h->dst;
+	hop.pkt = inner;
+	hop.len = ilen;
+	t->cb.hop(t->cb.ctx, s, &hop);
 	sess_index_sync(s);
 	return 0;
 }
@@ -535,6 +613,8 @@ session_table_recv2(struct session_table *t, uint64_t now, const uint8_t *pkt,
 		return recv_cookie(t, now, pkt, len);
 	case WIRE_TRANSPORT:
 		return recv_transport(t, now, pkt, len, src);
+	case WIRE_HOP:
+		return recv_hop(t, now, pkt, len, src);
 	default:
 		t->stats.drop_malformed++;
 		return -EBADMSG;

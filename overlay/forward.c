@@ -5,7 +5,7 @@
  * to an address in our /48.  The member that owns the destination (the
  * address index, rebuilt from the record set when it changes) gets it in
  * its end-to-end session; the session carries it over the member's own
- * UDP path or, when that does not work, inside a HOP through a relay
+ * UDP path or, when that does not work, in a hop datagram through a relay
  * (links.c chooses).  An address nobody owns, or a member that is dead
  * with no path to it, gets an ICMPv6 destination unreachable written back
  * into the TUN at once (rate-limited), so a connect fails in milliseconds.
@@ -16,19 +16,27 @@
  * own overlay address and be for ours, or it is dropped: a member cannot
  * speak for another.
  *
- * Relaying (forward_on_hop): a HOP carries one session packet of src's
- * session with dst.  A relay sees the two keys and the packet's length,
- * never what is in it.  It passes a HOP on only between members (both
- * keys hold a record), only with ttl left, and only to dst itself or to
- * the next hop towards it -- never back where it came from.  At dst the
- * packet goes to the session table as if it had arrived from the
- * endpoint "through that relay" (EP_RELAY), so handshakes travel through
- * relays too: two members with no UDP path between them still get an
- * end-to-end session.
+ * Relaying (forward_on_hop): a hop datagram (WIRE_HOP, include/mesh/
+ * wire.h) carries one session packet of src's session with dst.  The
+ * session of the two members on each hop authenticates it (so only
+ * members relay, and a replay dies in that session's replay window) but
+ * does not encrypt it again: for a transport packet the hop's tag covers
+ * a constant-size AD (headers and the inner packet's own tag), so a
+ * relay's cost per packet does not grow with its size.  A relay sees the
+ * two keys and the packet's length, never what is in it.  It passes one
+ * on only between members (both keys hold a record), only with ttl left,
+ * and only to dst itself or to the next hop towards it -- never back
+ * where it came from.  At dst the packet goes to the session table as if
+ * it had arrived from the endpoint "through that relay" (EP_RELAY), so
+ * handshakes travel through relays too: two members with no UDP path
+ * between them still get an end-to-end session.
  *
- * Session callbacks may not call back into the session table, so HOPs to
- * send and relayed packets to take in are queued (struct deferred) and
- * done once the call into the table has returned (forward_flush).
+ * Session callbacks may not call back into the session table, so hop
+ * datagrams to send and relayed packets to take in are queued (struct
+ * deferred) and done once the call into the table has returned
+ * (forward_flush).  A hop datagram is built where it is queued: the inner
+ * packet is copied once, into the middle of d->msg, and session_send_hop
+ * writes the header and tag around it there.
  */
 #include "config.h"
 
@@ -41,8 +49,10 @@
 #define ICMP_RATE	20	/* ICMPv6 errors a second, and the burst */
 
 _Static_assert(NODE_IP_MTU == WIRE_MAX_PLAINTEXT, "a packet fills a datagram");
-_Static_assert(NODE_IP_MTU_RELAYED == MSG_HOP_PACKET_MAX - WIRE_TRANSPORT_MIN,
-    "a relayed packet fills a HOP");
+_Static_assert(NODE_IP_MTU_RELAYED + WIRE_TRANSPORT_MIN <= WIRE_HOP_INNER_MAX,
+    "a relayed packet fits a hop datagram");
+_Static_assert(SESSION_HOP_HEAD + WIRE_HOP_INNER_MAX + WIRE_TAG_LEN <=
+    sizeof(((struct deferred *)0)->msg), "a hop datagram fits the queue");
 
 int
 forward_init(struct node *n)
@@ -249,12 +259,11 @@ static void
 hop_build(struct deferred *d, uint8_t ttl, const uint8_t *src,
     const uint8_t *dst, const uint8_t *pkt, size_t len)
 {
-	d->msg[0] = MSG_HOP;
-	d->msg[1] = ttl;
-	memcpy(d->msg + 2, src, MESH_KEY_LEN);
-	memcpy(d->msg + 2 + MESH_KEY_LEN, dst, MESH_KEY_LEN);
-	memcpy(d->msg + MSG_HOP_HEAD, pkt, len);
-	d->len = MSG_HOP_HEAD + len;
+	d->ttl = ttl;
+	memcpy(d->src, src, MESH_KEY_LEN);
+	memcpy(d->dst, dst, MESH_KEY_LEN);
+	memcpy(d->msg + SESSION_HOP_HEAD, pkt, len);
+	d->len = len;
 }
 
 void
@@ -263,49 +272,47 @@ forward_via(struct node *n, struct peer *r, struct peer *p, const uint8_t *pkt,
 {
 	struct deferred *d;
 
-	if (len > MSG_HOP_PACKET_MAX || (d = defer(n, DEFER_HOP, r->pk)) == NULL) {
+	if (len < sizeof(struct wire_header) || len > WIRE_HOP_INNER_MAX ||
+	    (d = defer(n, DEFER_HOP, r->pk)) == NULL) {
 		n->c.drop_ip_nopath++;
 		return;
 	}
-	hop_build(d, MSG_HOP_TTL, n->cfg.pk, p->pk, pkt, len);
+	hop_build(d, WIRE_HOP_TTL, n->cfg.pk, p->pk, pkt, len);
 }
 
 void
-forward_on_hop(struct node *n, struct peer *from, const uint8_t *m, size_t len)
+forward_on_hop(struct node *n, struct peer *from, const struct session_hop *h)
 {
-	const uint8_t *src = m + 2, *dst = m + 2 + MESH_KEY_LEN;
-	const uint8_t *pkt = m + MSG_HOP_HEAD;
-	size_t plen = len - MSG_HOP_HEAD;
 	struct peer *to, *hop;
 	struct deferred *d;
-	uint8_t ttl = m[1];
 
-	if (memcmp(dst, n->cfg.pk, MESH_KEY_LEN) == 0) {
+	if (memcmp(h->dst, n->cfg.pk, MESH_KEY_LEN) == 0) {
 		/* For us: src's session packet, through `from`. */
-		if (recset_by_key(n->rs, src) == NULL ||
+		if (recset_by_key(n->rs, h->src) == NULL ||
 		    (d = defer(n, DEFER_DELIVER, from->pk)) == NULL) {
 			n->c.drop_hop++;
 			return;
 		}
-		memcpy(d->msg, pkt, plen);
-		d->len = plen;
+		memcpy(d->msg, h->pkt, h->len);
+		d->len = h->len;
 		return;
 	}
 	/* For another: only between members, with ttl left, onwards. */
-	if (ttl <= 1 || recset_by_key(n->rs, src) == NULL ||
-	    memcmp(src, n->cfg.pk, MESH_KEY_LEN) == 0 ||
-	    (to = peer_find(n, dst)) == NULL || to->joiner ||
-	    recset_by_key(n->rs, dst) == NULL) {
+	if (h->ttl <= 1 || recset_by_key(n->rs, h->src) == NULL ||
+	    memcmp(h->src, n->cfg.pk, MESH_KEY_LEN) == 0 ||
+	    (to = peer_find(n, h->dst)) == NULL || to->joiner ||
+	    recset_by_key(n->rs, h->dst) == NULL) {
 		n->c.drop_hop++;
 		return;
 	}
 	hop = peer_direct(n, to) ? to : links_next_hop(n, to);
-	if (hop == NULL || hop == from || memcmp(hop->pk, src, MESH_KEY_LEN) == 0 ||
+	if (hop == NULL || hop == from ||
+	    memcmp(hop->pk, h->src, MESH_KEY_LEN) == 0 ||
 	    (d = defer(n, DEFER_HOP, hop->pk)) == NULL) {
 		n->c.drop_hop++;
 		return;
 	}
-	hop_build(d, (uint8_t)(ttl - 1), src, dst, pkt, plen);
+	hop_build(d, (uint8_t)(h->ttl - 1), h->src, h->dst, h->pkt, h->len);
 	n->c.hops_relayed++;
 	probe_busy(n, hop);
 }
@@ -325,7 +332,8 @@ forward_flush(struct node *n)
 		if (p == NULL || p->s == NULL)
 			continue;
 		if (d->kind == DEFER_HOP) {
-			if (node_send_msg(n, p, d->msg, d->len) < 0)
+			if (session_send_hop(p->s, n->now, d->msg, d->len,
+			    d->ttl, d->src, d->dst) < 0)
 				n->c.drop_hop++;
 		} else {
 			struct mesh_endpoint via = { .family = EP_RELAY };

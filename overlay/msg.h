@@ -20,10 +20,6 @@
  *              the sender's direct links, signed by the record's node
  *   PROBE      type | nonce u64       "still there?" (a path in use)
  *   PROBE_ACK  type | nonce u64       "yes", at once, same session
- *   HOP        type | ttl u8 | src key[32] | dst key[32] | packet
- *              a session packet of src's session with dst, carried by
- *              members that relay; they see these keys, never the
- *              payload (the packet is end-to-end encrypted)
  *   JOIN_REQ   type | name_len u8 | proof[32] | name    joiner -> member
  *   JOIN_OK    type | ca_pk[32] | cert wire | record wire   member -> joiner
  *   JOIN_ERR   type | errno u8                          member -> joiner
@@ -53,7 +49,8 @@ enum msg_type {
 	MSG_RENEW_REQ = 0x16,
 	MSG_RENEW_OK = 0x17,
 	MSG_LINKS = 0x18,
-	MSG_HOP = 0x19,
+	/* 0x19: was HOP, a relayed packet in the hop's session; now a
+	 * datagram of its own (WIRE_HOP, include/mesh/wire.h). */
 	MSG_PROBE = 0x1a,
 	MSG_PROBE_ACK = 0x1b,
 	MSG_RENEW_ERR = 0x1c,
@@ -75,10 +72,6 @@ _Static_assert(MSG_JOIN_ERR < MSG_TYPE_SPACE && MSG_RECORD < MSG_TYPE_SPACE,
 #define MSG_WANT_MAX		40	/* keys per WANT */
 #define MSG_LINKS_SIG		64
 #define MSG_PROBE_LEN		9
-#define MSG_HOP_HEAD		(1 + 1 + 2 * MESH_KEY_LEN)
-#define MSG_HOP_TTL		8	/* relays a HOP may pass, at most */
-/* The largest session packet a HOP carries. */
-#define MSG_HOP_PACKET_MAX	(MSG_MAX - MSG_HOP_HEAD)
 #define MSG_RENEW_LEN		(1 + sizeof(struct mesh_cert_wire))
 #define MSG_JOIN_OK_LEN		(1 + MESH_KEY_LEN + \
 	sizeof(struct mesh_cert_wire) + RECORD_WIRE_LEN)

@@ -114,14 +114,20 @@ enum deferred_kind {
 struct deferred {
 	enum deferred_kind kind;
 	uint8_t to[MESH_KEY_LEN];
-	size_t len;
-	uint8_t msg[MSG_MAX];
+	/* DEFER_HOP: the hop datagram's fields; its inner packet is at
+	 * msg + SESSION_HOP_HEAD, room left before and after for the header
+	 * and tag that session_send_hop writes in place.  DEFER_DELIVER:
+	 * the session packet at msg. */
+	uint8_t ttl;
+	uint8_t src[MESH_KEY_LEN], dst[MESH_KEY_LEN];
+	size_t len;			/* of the (inner) session packet */
+	uint8_t msg[WIRE_PACKET_MAX];
 };
 
 #define NODE_DEFER_MAX	32
 /* The endpoint family of "through a relay": never on the wire, only the
- * src of a session packet that came in a HOP (addr = the relay's key,
- * its first 16 bytes). */
+ * src of a session packet that came in a hop datagram (addr = the
+ * relay's key, its first 16 bytes). */
 #define EP_RELAY	((enum mesh_ep_family)0x52)
 
 struct held_links;
@@ -306,8 +312,9 @@ int forward_init(struct node *n);
 void forward_free(struct node *n);
 void forward_on_ip(struct node *n, struct peer *p, const uint8_t *m,
     size_t len);
-void forward_on_hop(struct node *n, struct peer *p, const uint8_t *m,
-    size_t len);
+/* A hop datagram from p (cb_hop): delivered here, passed on, or dropped. */
+void forward_on_hop(struct node *n, struct peer *p,
+    const struct session_hop *h);
 /* A session packet for p that its own path cannot carry: through relay r. */
 void forward_via(struct node *n, struct peer *r, struct peer *p,
     const uint8_t *pkt, size_t len);

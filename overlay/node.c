@@ -53,7 +53,6 @@ static const struct handler handlers[MSG_TYPE_SPACE] = {
 	[MSG_LEAVE] = { 1, 1, on_leave, false },
 	[MSG_LINKS] = { 1 + LINKSTATE_HEAD_LEN + MSG_LINKS_SIG, MSG_MAX,
 	    links_on_msg, false },
-	[MSG_HOP] = { MSG_HOP_HEAD + 1, MSG_MAX, forward_on_hop, false },
 	[MSG_PROBE] = { MSG_PROBE_LEN, MSG_PROBE_LEN, probe_on_msg, false },
 	[MSG_PROBE_ACK] = { MSG_PROBE_LEN, MSG_PROBE_LEN, probe_on_msg, false },
 	[MSG_JOIN_REQ] = { 2 + INVITE_PROOF_LEN, MSG_MAX, join_on_req, true },
@@ -210,6 +209,23 @@ cb_out_buf(void *ctx, struct session *s, size_t len)
 	return n->cb.send_buf(n->cb.ctx, &p->ep, len);
 }
 
+/* A hop datagram from p: a relayed packet, for us or to pass on.  A
+ * joiner's session carries nothing but JOIN_REQ. */
+static void
+cb_hop(void *ctx, struct session *s, const struct session_hop *h)
+{
+	struct node *n = ctx;
+	struct peer *p = session_user(s);
+
+	if (p == NULL)
+		return;
+	if (p->joiner) {
+		n->c.drop_joiner++;
+		return;
+	}
+	forward_on_hop(n, p, h);
+}
+
 /* A cookie reply, to whoever sent an initiation under load.  (One that
  * came through a relay gets none: its sender's key is not known here, so
  * under load a relayed handshake waits for the load to pass.) */
@@ -336,7 +352,8 @@ cb_seen(void *ctx, struct session *s, const void *src)
 		}
 		return;
 	}
-	if (!p->have_ep || n->rx_type != WIRE_TRANSPORT) {
+	if (!p->have_ep || (n->rx_type != WIRE_TRANSPORT &&
+	    n->rx_type != WIRE_HOP)) {
 		/* A handshake: fresh by construction (a replay dies at the
 		 * timestamp or the ephemeral key), and the one to its
 		 * initiation is answered there -- as WireGuard does. */
@@ -347,7 +364,8 @@ cb_seen(void *ctx, struct session *s, const void *src)
 		p->tell_pending = true;
 		return;
 	}
-	/* A transport packet from somewhere new: a replayed or reflected
+	/* A transport packet (or hop datagram) from somewhere new: a
+	 * replayed or reflected
 	 * copy would say so too.  Keep sending where we do, ask there, and
 	 * move when the answer comes from there (node_cand_answer). */
 	if (p->cand_sent != 0 && memcmp(&p->cand_ep, ep, sizeof(*ep)) == 0 &&
@@ -644,7 +662,7 @@ node_new(const struct node_cfg *cfg, const struct node_cb *cb)
 		.send = cb_send, .recv = cb_recv, .admit = cb_admit,
 		.seen = cb_seen, .established = cb_established,
 		.wallclock = cb_wallclock, .send_to = cb_send_to,
-		.out_buf = cb_out_buf,
+		.out_buf = cb_out_buf, .hop = cb_hop,
 	};
 	struct mesh_cert_wire w;
 	struct node *n;

@@ -110,10 +110,12 @@
 /* The largest IP packet node_send_ip takes, the TUN's MTU: over a
  * member's own path it fills one datagram (1,400 bytes of payload, 1,480
  * on the wire with UDP and IPv6: any 1,500-byte underlay).  Through a
- * relay, the HOP header and the relay's own session take 98 bytes of
- * that: a larger packet for a relayed member gets an ICMPv6 Packet Too
- * Big announcing NODE_IP_MTU_RELAYED, which the kernel keeps for that
- * destination, so TCP sends smaller segments there and nowhere else. */
+ * relay, the hop datagram's header and tag (include/mesh/wire.h) take 97
+ * bytes of those 1,400 (98 when a relayed packet went inside the hop's
+ * session: one byte is spare now): a larger packet for a relayed member
+ * gets an ICMPv6 Packet Too Big announcing NODE_IP_MTU_RELAYED, which
+ * the kernel keeps for that destination, so TCP sends smaller segments
+ * there and nowhere else. */
 #define NODE_IP_MTU		1400
 #define NODE_IP_MTU_RELAYED	1302
 
@@ -221,8 +223,8 @@ struct node_counters {
 	uint64_t drop_ip_bad;		/* not IPv6, or does not parse */
 	uint64_t drop_ip_src;		/* source not the sender's address */
 	uint64_t drop_ip_nopath;	/* queued for a member, then lost */
-	uint64_t hops_relayed;		/* HOP messages passed on for others */
-	uint64_t drop_hop;		/* HOP refused: ttl, member, no path */
+	uint64_t hops_relayed;		/* hop datagrams passed on for others */
+	uint64_t drop_hop;		/* hop refused: ttl, member, no path */
 	uint64_t links_published, drop_links;
 	/* what one member may say (issue 12) */
 	uint64_t records_sent;		/* RECORD messages, for any reason */

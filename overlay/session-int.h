@@ -142,6 +142,10 @@ void sess_emit(struct session *s, uint64_t now, const uint8_t *pkt,
 void sess_maybe_initiate(struct session *s, uint64_t now);
 int sess_send_transport(struct session *s, uint64_t now, const uint8_t *data,
     size_t len);
+/* The AD of a hop datagram's tag (include/mesh/wire.h, wire_hop): dgram
+ * is its header, followed by the inner packet of inner_len bytes. */
+size_t sess_hop_ad(const uint8_t *dgram, size_t inner_len,
+    uint8_t ad[static WIRE_HOP_AD_MAX]);
 void sess_flush_queue(struct session *s, uint64_t now);
 
 #endif

@@ -158,6 +158,31 @@ sess_maybe_initiate(struct session *s, uint64_t now)
 	send_initiation(s, now);
 }
 
+/* After a packet went out under kp: counters, timers, and a rekey when
+ * the keys are due one.  data: it carried something (not a keepalive). */
+static void
+sent(struct session *s, uint64_t now, struct keypair *kp, const uint8_t *pkt,
+    size_t len, bool data)
+{
+	struct session_table *t = s->t;
+	uint64_t age;
+
+	kp->send_counter++;
+	t->stats.tx_packets++;
+	s->ka_due_since = 0;
+	if (data && s->reply_due_since == 0)
+		s->reply_due_since = now;
+	sess_emit(s, now, pkt, len);
+
+	/* Keep the key fresh: the initiator rekeys on age, either end on
+	 * count. */
+	age = now - kp->birth;
+	if ((kp->initiator && age >= t->lim.rekey_after_time) ||
+	    kp->send_counter >= sess_kp_limit(kp, t->lim.rekey_after_messages,
+	    t->lim.aes_rekey_after_messages))
+		sess_maybe_initiate(s, now);
+}
+
 int
 sess_send_transport(struct session *s, uint64_t now, const uint8_t *data,
     size_t len)
@@ -167,7 +192,6 @@ sess_send_transport(struct session *s, uint64_t now, const uint8_t *data,
 	struct wire_transport *h;
 	size_t olen = sizeof(*h) + len + WIRE_TAG_LEN;
 	uint8_t *out = NULL;
-	uint64_t age;
 
 	if (!sess_kp_usable(s, kp, now))
 		return -ENOKEY;
@@ -184,21 +208,66 @@ sess_send_transport(struct session *s, uint64_t now, const uint8_t *data,
 	put_le64(h->counter, kp->send_counter);
 	aead_seal(&kp->send, out + sizeof(*h), data, len, out,
 	    sizeof(*h), kp->send_counter);
-	kp->send_counter++;
-	t->stats.tx_packets++;
 	t->stats.tx_bytes += len;
-	s->ka_due_since = 0;
-	if (len > 0 && s->reply_due_since == 0)
-		s->reply_due_since = now;
-	sess_emit(s, now, out, olen);
+	sent(s, now, kp, out, olen, len > 0);
+	return 0;
+}
 
-	/* Keep the key fresh: the initiator rekeys on age, either end on
-	 * count. */
-	age = now - kp->birth;
-	if ((kp->initiator && age >= t->lim.rekey_after_time) ||
-	    kp->send_counter >= sess_kp_limit(kp, t->lim.rekey_after_messages,
-	    t->lim.aes_rekey_after_messages))
+size_t
+sess_hop_ad(const uint8_t *dgram, size_t inner_len,
+    uint8_t ad[static WIRE_HOP_AD_MAX])
+{
+	const uint8_t *inner = dgram + sizeof(struct wire_hop);
+	size_t n = sizeof(struct wire_hop);
+
+	memcpy(ad, dgram, n);
+	if (inner[0] == WIRE_TRANSPORT && inner_len >= WIRE_TRANSPORT_MIN) {
+		/* Its header, and its tag: that covers its ciphertext. */
+		memcpy(ad + n, inner, WIRE_HOP_AD_EDGE);
+		n += WIRE_HOP_AD_EDGE;
+		memcpy(ad + n, inner + inner_len - WIRE_HOP_AD_EDGE,
+		    WIRE_HOP_AD_EDGE);
+		n += WIRE_HOP_AD_EDGE;
+	} else {
+		memcpy(ad + n, inner, inner_len);
+		n += inner_len;
+	}
+	ad[n++] = (uint8_t)inner_len;
+	ad[n++] = (uint8_t)(inner_len >> 8);
+	return n;
+}
+
+int
+session_send_hop(struct session *s, uint64_t now, uint8_t *buf,
+    size_t inner_len, uint8_t ttl, const uint8_t src[static WIRE_KEY_LEN],
+    const uint8_t dst[static WIRE_KEY_LEN])
+{
+	struct session_table *t = s->t;
+	struct keypair *kp = &s->cur;
+	struct wire_hop *h = (struct wire_hop *)buf;
+	uint8_t ad[WIRE_HOP_AD_MAX];
+	size_t adlen;
+
+	if (inner_len < sizeof(struct wire_header) ||
+	    inner_len > WIRE_HOP_INNER_MAX)
+		return -EMSGSIZE;
+	if (!sess_kp_usable(s, kp, now)) {
 		sess_maybe_initiate(s, now);
+		return -ENOKEY;
+	}
+	memset(h, 0, sizeof(*h));
+	h->h.type = WIRE_HOP;
+	noise_put_le32(h->receiver, kp->remote_index);
+	put_le64(h->counter, kp->send_counter);
+	h->ttl = ttl;
+	memcpy(h->src, src, WIRE_KEY_LEN);
+	memcpy(h->dst, dst, WIRE_KEY_LEN);
+	adlen = sess_hop_ad(buf, inner_len, ad);
+	/* An empty plaintext: the tag alone, a MAC under the hop's key. */
+	aead_seal(&kp->send, buf + sizeof(*h) + inner_len, NULL, 0, ad, adlen,
+	    kp->send_counter);
+	t->stats.tx_hops++;
+	sent(s, now, kp, buf, sizeof(*h) + inner_len + WIRE_TAG_LEN, true);
 	return 0;
 }
 

@@ -25,8 +25,12 @@
  * Peers we do not know yet arrive through admit(s == NULL); accepting
  * creates their session.
  *
- * Only the recv and established callbacks may call session_send() and
- * session_connect(); any callback may call the getters; none may call
+ * Relays: a session also carries hop datagrams (WIRE_HOP): another
+ * session's packet, authenticated by this one but not encrypted again.
+ * session_send_hop() sends one; the hop callback gets what arrives.
+ *
+ * Only the recv, hop and established callbacks may call session_send(),
+ * session_send_hop() and session_connect(); any callback may call the getters; none may call
  * anything else of this module (no recv, tick or free from inside).
  */
 #ifndef MESH_SESSION_H
@@ -41,6 +45,15 @@
 struct session;
 struct session_table;
 struct sockaddr;
+
+/* A hop datagram that authenticated (include/mesh/wire.h, wire_hop): its
+ * fields point into the received packet. */
+struct session_hop {
+	uint8_t ttl;
+	const uint8_t *src, *dst;	/* WIRE_KEY_LEN each */
+	const uint8_t *pkt;		/* the inner session packet */
+	size_t len;
+};
 
 struct session_cb {
 	void *ctx;
@@ -83,6 +96,11 @@ struct session_cb {
 	 * returns must stay valid, untouched, until the send() that follows.
 	 * Optional. */
 	uint8_t *(*out_buf)(void *ctx, struct session *s, size_t len);
+	/* A hop datagram from the peer of s, authenticated as its transport
+	 * packets are (after seen()); what is in h lives until the callback
+	 * returns.  Optional; without it hop datagrams are dropped
+	 * (drop_malformed). */
+	void (*hop)(void *ctx, struct session *s, const struct session_hop *h);
 };
 
 /* WIRE_* by default; tests shrink them.  Keys of AES-256-GCM also stop
@@ -132,6 +150,8 @@ struct session_stats {
 	uint64_t initiations_processed;	/* received initiations given DH */
 	uint64_t dh_ops;		/* X25519 on received handshakes */
 	uint64_t under_load;		/* initiations that found us under load */
+	uint64_t rx_hops;		/* hop datagrams taken (in rx_packets) */
+	uint64_t tx_hops;		/* ... sent (in tx_packets) */
 };
 
 /* Flood thresholds, WIRE_* by default (include/mesh/wire.h); tests move
@@ -216,6 +236,16 @@ int session_connect_now(struct session *s, uint64_t now);
  * start a handshake.  0, -EMSGSIZE, or -ENOBUFS (queue full: dropped). */
 int session_send(struct session *s, uint64_t now, const uint8_t *data,
     size_t len);
+/* Send a hop datagram to the peer of s: the inner packet, inner_len
+ * bytes, is already at buf + SESSION_HOP_HEAD; this writes the header
+ * before it and the tag after it (buf holds SESSION_HOP_HEAD + inner_len
+ * + WIRE_TAG_LEN bytes) and sends buf, so a relay re-wraps in place.
+ * 0; -EMSGSIZE (inner_len outside [4, WIRE_HOP_INNER_MAX]); -ENOKEY
+ * (no keys now: not queued, a handshake is started). */
+#define SESSION_HOP_HEAD sizeof(struct wire_hop)
+int session_send_hop(struct session *s, uint64_t now, uint8_t *buf,
+    size_t inner_len, uint8_t ttl, const uint8_t src[static WIRE_KEY_LEN],
+    const uint8_t dst[static WIRE_KEY_LEN]);
 /* Run this session's timers; next deadline or UINT64_MAX. */
 uint64_t session_tick(struct session *s, uint64_t now);
 /* Send a keepalive whenever nothing was sent for interval ms (0: off);

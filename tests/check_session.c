@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "overlay/aead.h"
 #include "overlay/session.h"
 
 #define OUTBOX 256
@@ -36,6 +37,10 @@ struct node {
 	uint8_t payload[WIRE_HS_PAYLOAD_MAX];	/* last one admitted */
 	size_t plen;
 	const void *seen_src;
+	int nhop;			/* hop datagrams delivered up */
+	uint8_t hop[WIRE_PACKET_MAX];	/* the last one's inner packet */
+	size_t hoplen;
+	uint8_t hop_ttl, hop_src[32], hop_dst[32];
 };
 
 static struct node A, B, C;
@@ -90,6 +95,20 @@ cb_seen(void *ctx, struct session *s, const void *src)
 }
 
 static void
+cb_hop(void *ctx, struct session *s, const struct session_hop *h)
+{
+	struct node *n = ctx;
+
+	(void)s;
+	memcpy(n->hop, h->pkt, h->len);
+	n->hoplen = h->len;
+	n->hop_ttl = h->ttl;
+	memcpy(n->hop_src, h->src, 32);
+	memcpy(n->hop_dst, h->dst, 32);
+	n->nhop++;
+}
+
+static void
 cb_established(void *ctx, struct session *s)
 {
 	struct node *n = ctx;
@@ -112,7 +131,7 @@ node_init(struct node *n, const char *name, uint8_t seedbyte)
 	struct session_cb cb = {
 		.ctx = n, .send = cb_send, .recv = cb_recv, .admit = cb_admit,
 		.seen = cb_seen, .established = cb_established,
-		.wallclock = cb_wallclock,
+		.wallclock = cb_wallclock, .hop = cb_hop,
 	};
 	uint8_t seed[32];
 	char payload[64];
@@ -391,6 +410,98 @@ START_TEST(tamper_transport)
 	ck_assert_int_eq(recv_pkt(&B, &p), 0);
 	ck_assert_int_eq(B.nrx, 1);
 	assert_rx(&B, "secret data");
+}
+END_TEST
+
+/* Hop datagrams, under either cipher, with a transport packet inside (the
+ * tag covers its header, its tag and its length) and a handshake inside
+ * (all of it): every covered bit, and every length, is refused; the real
+ * one comes up as sent, once. */
+START_TEST(hop_datagram)
+{
+	static uint8_t buf[WIRE_PACKET_MAX];
+	const bool transport = _i & 1, chacha = _i & 2;
+	const size_t ilen = transport ? 1334 : 148;
+	const size_t head = SESSION_HOP_HEAD;
+	struct session *s;
+	struct pkt p, q;
+	uint64_t drops, auth;
+
+	if (chacha)
+		session_table_set_aes(B.t, false);
+	s = establish(&A, &B);
+	ck_assert_str_eq(session_cipher(s, NOW), chacha ? "chacha20-poly1305" :
+	    aead_name(crypto_aead_aes256gcm_is_available() != 0));
+	for (size_t k = 0; k < ilen; k++)
+		buf[head + k] = (uint8_t)(k * 13 + 5);
+	buf[head] = transport ? WIRE_TRANSPORT : WIRE_INITIATION;
+	ck_assert_int_eq(session_send_hop(s, NOW, buf, ilen, 5, A.pk, C.pk), 0);
+	p = take(&A);
+	ck_assert_uint_eq(p.len, head + ilen + WIRE_TAG_LEN);
+	ck_assert_uint_eq(p.data[0], WIRE_HOP);
+	ck_assert_mem_eq(p.data + head, buf + head, ilen);	/* as is */
+	drops = st(&B)->drop_auth + st(&B)->drop_index +
+	    st(&B)->drop_malformed + st(&B)->drop_replay + st(&B)->drop_stale +
+	    st(&B)->drop_mac;
+	for (size_t i = 0; i < p.len; i++) {
+		if (transport && i >= head + WIRE_HOP_AD_EDGE &&
+		    i < head + ilen - WIRE_HOP_AD_EDGE)
+			continue;	/* the end-to-end session's to check */
+		for (int bit = 0; bit < 8; bit++) {
+			q = p;
+			q.data[i] ^= (uint8_t)(1u << bit);
+			ck_assert_int_eq(recv_pkt(&B, &q), -EBADMSG);
+		}
+	}
+	for (size_t l = 0; l < p.len; l++) {
+		q = p;
+		q.len = l;
+		ck_assert_int_eq(recv_pkt(&B, &q), -EBADMSG);
+	}
+	ck_assert_int_eq(B.nhop, 0);
+	ck_assert_uint_eq(st(&B)->drop_auth + st(&B)->drop_index +
+	    st(&B)->drop_malformed + st(&B)->drop_replay + st(&B)->drop_stale +
+	    st(&B)->drop_mac,
+	    drops + (transport ? head + 2 * WIRE_HOP_AD_EDGE + WIRE_TAG_LEN :
+	    p.len) * 8 + p.len);
+	ck_assert_int_eq(recv_pkt(&B, &p), 0);
+	ck_assert_int_eq(B.nhop, 1);
+	ck_assert_uint_eq(B.hoplen, ilen);
+	ck_assert_mem_eq(B.hop, buf + head, ilen);
+	ck_assert_uint_eq(B.hop_ttl, 5);
+	ck_assert_mem_eq(B.hop_src, A.pk, 32);
+	ck_assert_mem_eq(B.hop_dst, C.pk, 32);
+	ck_assert_uint_eq(st(&B)->rx_hops, 1);
+	ck_assert_uint_eq(st(&A)->tx_hops, 1);
+	/* A copy: the hop session's replay window. */
+	auth = st(&B)->drop_replay;
+	ck_assert_int_eq(recv_pkt(&B, &p), -EBADMSG);
+	ck_assert_uint_eq(st(&B)->drop_replay, auth + 1);
+	ck_assert_int_eq(B.nhop, 1);
+	/* Transport packets and hop datagrams share the counter. */
+	send_str(s, "after");
+	pump(&A, &B);
+	assert_rx(&B, "after");
+	if (transport) {
+		/* The middle of the inner packet: passed up (the end-to-end
+		 * session refuses it, not this one). */
+		ck_assert_int_eq(session_send_hop(s, NOW, buf, ilen, 5, A.pk,
+		    C.pk), 0);
+		p = take(&A);
+		p.data[head + ilen / 2] ^= 1;
+		ck_assert_int_eq(recv_pkt(&B, &p), 0);
+		ck_assert_int_eq(B.nhop, 2);
+	}
+	/* Sizes: 4 to WIRE_HOP_INNER_MAX, nothing outside. */
+	ck_assert_int_eq(session_send_hop(s, NOW, buf, 3, 5, A.pk, C.pk),
+	    -EMSGSIZE);
+	ck_assert_int_eq(session_send_hop(s, NOW, buf, WIRE_HOP_INNER_MAX + 1,
+	    5, A.pk, C.pk), -EMSGSIZE);
+	ck_assert_int_eq(session_send_hop(s, NOW, buf, WIRE_HOP_INNER_MAX, 5,
+	    A.pk, C.pk), 0);
+	p = take(&A);
+	ck_assert_uint_eq(p.len, WIRE_PACKET_MAX);
+	ck_assert_int_eq(recv_pkt(&B, &p), 0);
 }
 END_TEST
 
@@ -925,6 +1036,7 @@ suite(void)
 	tcase_add_test(tc, tamper_initiation);
 	tcase_add_test(tc, tamper_response);
 	tcase_add_test(tc, tamper_transport);
+	tcase_add_loop_test(tc, hop_datagram, 0, 4);
 	tcase_add_test(tc, replay_initiation);
 	tcase_add_test(tc, replay_older_initiation);
 	tcase_add_test(tc, replay_transport);

@@ -33,6 +33,7 @@ enum wire_type {
 	WIRE_RESPONSE = 2,
 	WIRE_COOKIE = 3,
 	WIRE_TRANSPORT = 4,
+	WIRE_HOP = 5,
 };
 
 enum wire_sizes {
@@ -111,12 +112,47 @@ struct wire_transport {
 	uint8_t counter[8];		/* nonce; never reused under one key */
 };
 
+/* A session packet of src's session with dst, relayed by members
+ * (overlay/forward.c): authenticated by the session of the two members on
+ * this hop, not encrypted again (the inner packet is already end-to-end
+ * encrypted; a relay learns src, dst and its length, never what is in
+ * it).  Followed by
+ *   inner[inner_len]   the session packet as src's session sent it
+ *   tag[WIRE_TAG_LEN]  the hop session's AEAD over an empty plaintext,
+ *                      nonce = counter, AD (WIRE_HOP_AD_*):
+ *     inner a transport packet (WIRE_TRANSPORT, at least
+ *     WIRE_TRANSPORT_MIN bytes):
+ *       this header || inner[0 .. 16) || inner[inner_len - 16 ..) ||
+ *       inner_len (u16)
+ *     -- its own header and its tag, which authenticates all of its
+ *     ciphertext under the end-to-end key, so the cost per hop does not
+ *     grow with the packet; anything else (handshakes, cookie replies:
+ *     rare, small):
+ *       this header || inner || inner_len (u16)
+ *     The inner type byte is in the AD either way, so the rule cannot be
+ *     switched.
+ * receiver and counter are the hop session's, as in wire_transport: they
+ * share its keypairs, its counters and its replay window, so a replayed
+ * hop datagram is refused as a replayed transport packet is.  inner is a
+ * handshake, cookie, transport or hop packet (the last only when the hop
+ * itself is reached through a relay) of at least a wire_header; ttl
+ * counts down at each relay (WIRE_HOP_TTL). */
+struct wire_hop {
+	struct wire_header h;
+	uint8_t receiver[4];		/* the hop receiver's keypair index */
+	uint8_t counter[8];		/* the hop session's nonce */
+	uint8_t ttl;			/* relays it may still pass */
+	uint8_t src[WIRE_KEY_LEN];	/* Ed25519 key of the inner's sender */
+	uint8_t dst[WIRE_KEY_LEN];	/* ... and of its receiver */
+};
+
 _Static_assert(sizeof(struct wire_header) == 4, "wire_header");
 _Static_assert(sizeof(struct wire_initiation) == 88, "wire_initiation");
 _Static_assert(sizeof(struct wire_response) == 44, "wire_response");
 _Static_assert(sizeof(struct wire_tail) == 32, "wire_tail");
 _Static_assert(sizeof(struct wire_cookie) == 64, "wire_cookie");
 _Static_assert(sizeof(struct wire_transport) == 16, "wire_transport");
+_Static_assert(sizeof(struct wire_hop) == 81, "wire_hop");
 
 #define WIRE_INITIATION_MIN (sizeof(struct wire_initiation) + \
 	WIRE_TAI64N_LEN + WIRE_TAG_LEN + sizeof(struct wire_tail))
@@ -130,6 +166,19 @@ _Static_assert(sizeof(struct wire_transport) == 16, "wire_transport");
 #define WIRE_PACKET_MAX WIRE_TRANSPORT_MAX
 
 #define WIRE_COOKIE_LEN sizeof(struct wire_cookie)
+
+/* Hop datagrams: the inner packet at most fills WIRE_PACKET_MAX. */
+#define WIRE_HOP_TTL		8	/* relays a hop datagram may pass */
+#define WIRE_HOP_MIN (sizeof(struct wire_hop) + sizeof(struct wire_header) + \
+	WIRE_TAG_LEN)
+#define WIRE_HOP_INNER_MAX (WIRE_PACKET_MAX - sizeof(struct wire_hop) - \
+	WIRE_TAG_LEN)
+/* The inner bytes a transport inner packet puts in the AD, each end. */
+#define WIRE_HOP_AD_EDGE	16
+#define WIRE_HOP_AD_MAX (sizeof(struct wire_hop) + WIRE_HOP_INNER_MAX + 2)
+_Static_assert(WIRE_HOP_AD_EDGE == sizeof(struct wire_transport) &&
+    WIRE_HOP_AD_EDGE == WIRE_TAG_LEN, "a transport packet's header, tag");
+_Static_assert(WIRE_HOP_INNER_MAX >= WIRE_INITIATION_MAX, "handshakes relay");
 
 _Static_assert(WIRE_INITIATION_MIN == 148, "initiation size");
 _Static_assert(WIRE_RESPONSE_MIN == 92, "response size");

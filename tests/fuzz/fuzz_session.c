@@ -6,9 +6,11 @@
  * network with a fake clock: send data, deliver queued packets (possibly
  * mutated, dropped, duplicated or replayed), feed raw bytes with or
  * without a valid mac1 (so that the fuzzer also gets past the cheap
- * check), move the clock, tick timers, shrink limits.  Besides the
- * sanitizers it checks invariants: every received packet is accepted or
- * counted as dropped, and what B delivers up is something A sent.
+ * check), send hop datagrams (WIRE_HOP) with any inner packet, move the
+ * clock, tick timers, shrink limits.  Besides the sanitizers it checks
+ * invariants: every received packet is accepted or counted as dropped,
+ * what B delivers up is something A sent, and a hop datagram that comes up
+ * carries the keys it was sent with and the bytes its tag covers as sent.
  *
  * randombytes is replaced by a deterministic generator reset per input,
  * so a crash reproduces from its input alone.
@@ -26,6 +28,7 @@
 #include "overlay/session.h"
 
 #define RING 16
+#define HOP_TTL 7
 
 struct pkt {
 	size_t len;
@@ -40,6 +43,7 @@ struct node {
 	int nout;
 	uint64_t nrx;
 	uint64_t nrecv_calls;
+	uint64_t nhop_calls;
 };
 
 static struct node A, B;
@@ -140,6 +144,33 @@ cb_recv(void *ctx, struct session *s, const uint8_t *data, size_t len)
 	n->nrecv_calls++;
 }
 
+/* Hop datagrams carry an inner packet of its type byte and then 'H'
+ * bytes; the tag covers all of it, or for a transport packet its first
+ * and last WIRE_HOP_AD_EDGE bytes: those must come up as sent. */
+static void
+cb_hop(void *ctx, struct session *s, const struct session_hop *h)
+{
+	struct node *n = ctx, *peer = n == &A ? &B : &A;
+	size_t lo = 1, hi = h->len;
+
+	(void)s;
+	if (memcmp(h->src, peer->pk, 32) != 0 || memcmp(h->dst, n->pk, 32) != 0 ||
+	    h->ttl != HOP_TTL || h->len < sizeof(struct wire_header) ||
+	    h->len > WIRE_HOP_INNER_MAX || h->pkt[0] < WIRE_INITIATION ||
+	    h->pkt[0] > WIRE_HOP)
+		abort();
+	if (h->pkt[0] == WIRE_TRANSPORT && h->len >= WIRE_TRANSPORT_MIN) {
+		for (size_t i = lo; i < WIRE_HOP_AD_EDGE; i++)
+			if (h->pkt[i] != 'H')
+				abort();
+		lo = h->len - WIRE_HOP_AD_EDGE;
+	}
+	for (size_t i = lo; i < hi; i++)
+		if (h->pkt[i] != 'H')
+			abort();
+	n->nhop_calls++;
+}
+
 static bool
 cb_admit(void *ctx, struct session *s, const uint8_t pk[static 32],
     const uint8_t *payload, size_t len, void **user)
@@ -167,13 +198,14 @@ node_init(struct node *n, uint8_t seedbyte, const char *payload)
 {
 	struct session_cb cb = {
 		.ctx = n, .send = cb_send, .recv = cb_recv, .admit = cb_admit,
-		.wallclock = cb_wallclock,
+		.wallclock = cb_wallclock, .hop = cb_hop,
 	};
 	uint8_t seed[32];
 
 	n->nout = 0;
 	n->nrx = 0;
 	n->nrecv_calls = 0;
+	n->nhop_calls = 0;
 	if (n->pk[0] == 0 && n->pk[1] == 0) {	/* once: keys are fixed */
 		memset(seed, seedbyte, sizeof(seed));
 		crypto_sign_seed_keypair(n->pk, n->sk, seed);
@@ -241,6 +273,31 @@ op_send(struct node *n, struct input *in)
 	(void)session_send(n->s, NOW, D, len);
 }
 
+/* A hop datagram: the inner packet's type (initiation .. hop), then its
+ * length / 6, up to just past the largest. */
+static void
+op_send_hop(struct node *n, struct input *in)
+{
+	static uint8_t buf[WIRE_PACKET_MAX + 8];
+	uint8_t type = (uint8_t)(WIRE_INITIATION + next(in) % 5);
+	size_t len = (size_t)next(in) * 6;
+	struct node *peer = n == &A ? &B : &A;
+	int rc;
+
+	if (len > WIRE_HOP_INNER_MAX + 1)
+		len = WIRE_HOP_INNER_MAX + 1;
+	if (n->s == NULL)
+		return;
+	memset(buf, 'H', sizeof(buf));
+	buf[SESSION_HOP_HEAD] = type;
+	rc = session_send_hop(n->s, NOW, buf, len, HOP_TTL, n->pk, peer->pk);
+	if (rc != 0 && rc != -EMSGSIZE && rc != -ENOKEY)
+		abort();
+	if ((rc == -EMSGSIZE) != (len < sizeof(struct wire_header) ||
+	    len > WIRE_HOP_INNER_MAX))
+		abort();
+}
+
 static void
 op_deliver(struct node *from, struct node *to, struct input *in)
 {
@@ -297,7 +354,7 @@ op_raw(struct node *to, struct input *in)
 	for (size_t i = 0; i < len; i++)
 		buf[i] = next(in);
 	if (len > 0 && (flags & 1))
-		buf[0] = (uint8_t)(1 + (flags >> 1) % 4);
+		buf[0] = (uint8_t)(1 + (flags >> 1) % 5);	/* .. WIRE_HOP */
 	if (len > 3 && (flags & 8))
 		buf[1] = buf[2] = buf[3] = 0;
 	if (len >= sizeof(struct wire_tail) && (flags & 16)) {
@@ -381,7 +438,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.n > 0) {
 		uint8_t op = next(&in);
 
-		switch (op % 14) {
+		switch (op % 16) {
 		case 0: op_send(&A, &in); break;
 		case 1: op_send(&B, &in); break;
 		case 2: op_deliver(&A, &B, &in); break;
@@ -404,15 +461,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (A.s)
 				session_set_keepalive(A.s, (uint64_t)next(&in) * 1000);
 			break;
+		case 14: op_send_hop(&A, &in); break;
+		case 15: op_send_hop(&B, &in); break;
 		}
 		if (B.s == NULL)
 			B.s = session_table_find(B.t, A.pk);
 	}
 	if (getenv("FUZZ_SESSION_DEBUG") != NULL)
-		fprintf(stderr, "A got %llu, B got %llu data packets; "
-		    "handshakes %llu/%llu\n",
+		fprintf(stderr, "A got %llu, B got %llu data packets, "
+		    "%llu/%llu hop datagrams; handshakes %llu/%llu\n",
 		    (unsigned long long)A.nrecv_calls,
 		    (unsigned long long)B.nrecv_calls,
+		    (unsigned long long)A.nhop_calls,
+		    (unsigned long long)B.nhop_calls,
 		    (unsigned long long)session_table_stats(A.t)->handshakes,
 		    (unsigned long long)session_table_stats(B.t)->handshakes);
 	session_table_free(A.t);

@@ -278,18 +278,23 @@ check "server-b passed the traffic on (hops_relayed +$d_b)" [ "$d_b" -gt 0 ]
 # === 3. 100 MB through the relay =================================================
 head -c 100M /dev/urandom > "$NETNS_DIR/big" || die "cannot write 100 MB to $NETNS_DIR"
 sum_src=$(sha256sum < "$NETNS_DIR/big" | cut -d' ' -f1)
-h0=$(counter server-b hops_relayed)
+h0=$(counter server-b hops_relayed) rx0=$(counter server-b rx_hops) tx0=$(counter server-c tx_hops)
 t_copy=$(netns_ms)
 SSH_TIMEOUT=20 ssh_a server-c "cat > '$NETNS_DIR/big.got'" < "$NETNS_DIR/big" 2> "$NETNS_DIR/copy.err"
 rc=$? ms=$(($(netns_ms) - t_copy))
 sum_dst=$(sha256sum < "$NETNS_DIR/big.got" 2>/dev/null | cut -d' ' -f1)
-h1=$(counter server-b hops_relayed)
+h1=$(counter server-b hops_relayed) rx1=$(counter server-b rx_hops) tx1=$(counter server-c tx_hops)
 echo "# 100 MB c -> a by ssh via $(field_of server-c server-a via): $ms ms" \
-	"($((100 * 8 * 1000 / (ms ? ms : 1))) Mb/s), server-b relayed $((h1 - h0)) HOPs meanwhile"
+	"($((100 * 8 * 1000 / (ms ? ms : 1))) Mb/s), server-b relayed $((h1 - h0)) hop datagrams meanwhile"
 check "100 MB copied c -> a through server-b arrives intact (ssh exit $rc, sha256 ${sum_dst:-none})" \
 	eval '[ "$rc" = 0 ] && [ "$sum_src" = "$sum_dst" ]' || sed 's/^/#   /' "$NETNS_DIR/copy.err"
-check "and it went relayed: server-b passed on more HOPs than the file has 1302-byte packets ($((h1 - h0)))" \
+check "and it went relayed: server-b passed on more hop datagrams than the file has 1302-byte packets ($((h1 - h0)))" \
 	[ $((h1 - h0)) -gt 80000 ]
+# They came in as hop datagrams that server-b's sessions took (rx_hops),
+# and server-c sent the file's packets so (tx_hops).  (Not rx >= relayed:
+# the counters are read one after the other while packets still flow.)
+check "server-b's sessions took them as hop datagrams (rx_hops +$((rx1 - rx0))), server-c sent them so (tx_hops +$((tx1 - tx0)))" \
+	eval '[ $((rx1 - rx0)) -gt 80000 ] && [ $((tx1 - tx0)) -gt 80000 ]'
 tb=$(counter server-c ip_too_big)
 check "server-c's TCP learned the relayed path's MTU (1302) from meshd's Packet Too Big ($tb written)" \
 	[ "$tb" -gt 0 ]

@@ -67,6 +67,77 @@ ctr(int i)
 	return node_counters(sim_node(S, i));
 }
 
+static const struct session_stats *
+sst(int i)
+{
+	return node_session_stats(sim_node(S, i));
+}
+
+/* Every datagram node i's session table dropped, whatever the reason. */
+static uint64_t
+drops(int i)
+{
+	const struct session_stats *st = sst(i);
+
+	return st->drop_malformed + st->drop_mac + st->drop_crypto +
+	    st->drop_refused + st->drop_replay_hs + st->drop_flood +
+	    st->drop_collision + st->drop_index + st->drop_stale +
+	    st->drop_auth + st->drop_replay + st->drop_nomem +
+	    st->drop_hs_seen + st->drop_ratelimit + st->drop_cookie +
+	    st->drop_hs_stale;
+}
+
+/* 0 and 2 cannot reach each other; 1 reaches both and relays. */
+static void
+relay_mesh(uint64_t seed)
+{
+	mesh(seed, 3);
+	cut(0, 2);
+	sim_seed(S, 2, 1, 1);	/* a peer line that works */
+}
+
+/* Hop datagrams arriving at the relay (node 1) from node 0 for node 2. */
+struct hop_tap {
+	unsigned initiations, responses, transports;	/* inner types seen */
+	size_t want_len;	/* capture one of this length (0: none) */
+	bool drop;		/* ... and keep it from the relay */
+	bool got;
+	struct net_addr from;
+	uint8_t pkt[WIRE_PACKET_MAX];
+	size_t len;
+};
+
+static bool
+hop_tap(struct sim *sim, int i, const struct net_addr *from,
+    const uint8_t *pkt, size_t len, void *arg)
+{
+	const struct wire_hop *h = (const struct wire_hop *)pkt;
+	struct hop_tap *ht = arg;
+
+	if (i != 1 || len < WIRE_HOP_MIN || pkt[0] != WIRE_HOP ||
+	    memcmp(h->src, sim_pk(sim, 0), MESH_KEY_LEN) != 0 ||
+	    memcmp(h->dst, sim_pk(sim, 2), MESH_KEY_LEN) != 0)
+		return false;
+	switch (pkt[sizeof(*h)]) {
+	case WIRE_INITIATION:
+		ht->initiations++;
+		break;
+	case WIRE_RESPONSE:
+		ht->responses++;
+		break;
+	case WIRE_TRANSPORT:
+		ht->transports++;
+		break;
+	}
+	if (ht->got || ht->want_len == 0 || len != ht->want_len)
+		return false;
+	ht->got = true;
+	ht->from = *from;
+	memcpy(ht->pkt, pkt, len);
+	ht->len = len;
+	return ht->drop;
+}
+
 START_TEST(direct)
 {
 	uint8_t a1[16];
@@ -130,6 +201,143 @@ START_TEST(relayed)
 	sim_run_for(S, 200);
 	ck_assert_uint_eq(sim_obs(S, 2)->tun_pkts, got + 1);
 	ck_assert_uint_eq(sim_obs(S, 2)->tun_last_seq, seq);
+}
+END_TEST
+
+/* Every size up to the relayed MTU arrives intact, both ways; the
+ * end-to-end handshake went through the relay too, in hop datagrams. */
+START_TEST(relayed_sizes)
+{
+	static struct hop_tap ht;
+	uint32_t seq = 0;
+
+	memset(&ht, 0, sizeof(ht));
+	relay_mesh(17);
+	sim_set_tap(S, hop_tap, &ht);
+	sim_run_for(S, 10000);
+	ck_assert(sim_state_is(S, 0, 2, MEMBER_ALIVE));
+	/* Which end initiates depends on timing; through the relay went
+	 * some handshake either way, and data. */
+	ck_assert_uint_gt(ht.initiations + ht.responses, 0);
+	for (int dir = 0; dir < 2; dir++) {
+		int from = dir == 0 ? 0 : 2, to = 2 - from;
+
+		for (size_t len = 48; len <= NODE_IP_MTU_RELAYED; len++) {
+			uint64_t before = sim_obs(S, to)->tun_pkts;
+
+			sim_send_ip(S, from, to, len, ++seq);
+			sim_run_for(S, 20);
+			ck_assert_uint_eq(sim_obs(S, to)->tun_pkts, before + 1);
+			ck_assert_uint_eq(sim_obs(S, to)->tun_last_len, len);
+			ck_assert_uint_eq(sim_obs(S, to)->tun_last_seq, seq);
+		}
+		ck_assert_uint_eq(sim_obs(S, to)->tun_corrupt, 0);
+	}
+	ck_assert_uint_gt(ht.transports, NODE_IP_MTU_RELAYED - 48);
+	ck_assert_uint_ge(ctr(1)->hops_relayed, 2 * (NODE_IP_MTU_RELAYED - 47));
+	ck_assert_uint_ge(sst(1)->rx_hops, ctr(1)->hops_relayed);
+	ck_assert_uint_eq(sst(2)->drop_auth, 0);
+	ck_assert_uint_eq(sst(1)->drop_auth, 0);
+	ck_assert_uint_eq(ctr(1)->drop_hop, 0);
+	sim_set_tap(S, NULL, NULL);
+}
+END_TEST
+
+/* A hop datagram with any authenticated byte changed dies at the relay,
+ * counted; the real one then passes, once: its copy is a replay.  Bytes
+ * of the inner ciphertext are the end-to-end session's to check: the
+ * relay passes them on and the receiver drops them. */
+START_TEST(hop_tampered)
+{
+	static struct hop_tap ht;
+	static uint8_t bad[WIRE_PACKET_MAX];
+	const size_t ilen = NODE_IP_MTU_RELAYED + WIRE_TRANSPORT_MIN;
+	const size_t head = sizeof(struct wire_hop);
+	uint64_t passed, d1, rx1, tun2, auth2;
+	uint32_t seq = 0;
+	size_t checked = 0;
+
+	memset(&ht, 0, sizeof(ht));
+	relay_mesh(18);
+	sim_run_for(S, 10000);
+	ck_assert_uint_ge(stream(0, 2, 200, &seq), 18);
+	ht.want_len = head + ilen + WIRE_TAG_LEN;
+	ht.drop = true;
+	sim_set_tap(S, hop_tap, &ht);
+	sim_send_ip(S, 0, 2, NODE_IP_MTU_RELAYED, ++seq);
+	sim_run_for(S, 50);
+	ck_assert(ht.got);
+	sim_set_tap(S, NULL, NULL);
+
+	passed = ctr(1)->hops_relayed;
+	rx1 = sst(1)->rx_packets;
+	tun2 = sim_obs(S, 2)->tun_pkts;
+	for (size_t k = 0; k < ht.len; k++) {
+		bool inner_mid = k >= head + WIRE_HOP_AD_EDGE &&
+		    k < head + ilen - WIRE_HOP_AD_EDGE;
+
+		if (inner_mid)
+			continue;
+		memcpy(bad, ht.pkt, ht.len);
+		bad[k] ^= k % 2 ? 0x01 : 0x80;
+		d1 = drops(1);
+		sim_deliver_as(S, 1, ht.from.ip, ht.from.port, bad, ht.len);
+		ck_assert_msg(drops(1) == d1 + 1, "byte %zu not dropped", k);
+		checked++;
+	}
+	ck_assert_uint_eq(checked, head + 2 * WIRE_HOP_AD_EDGE + WIRE_TAG_LEN);
+	/* Shorter, longer: the length is in the AD. */
+	d1 = drops(1);
+	sim_deliver_as(S, 1, ht.from.ip, ht.from.port, ht.pkt, ht.len - 1);
+	memcpy(bad, ht.pkt, ht.len);
+	bad[ht.len] = 0;
+	sim_deliver_as(S, 1, ht.from.ip, ht.from.port, bad, ht.len + 1);
+	ck_assert_uint_eq(drops(1), d1 + 2);
+	/* A stranger's datagram of the type: no session, nothing relayed. */
+	memset(bad, 0x5a, ht.len);
+	bad[0] = WIRE_HOP;
+	bad[1] = bad[2] = bad[3] = 0;
+	bad[head] = WIRE_TRANSPORT;
+	d1 = drops(1);
+	sim_deliver_as(S, 1, NET_IP(10, 250, 0, 9), 4444, bad, ht.len);
+	ck_assert_uint_eq(drops(1), d1 + 1);
+	ck_assert_uint_eq(ctr(1)->hops_relayed, passed);
+	ck_assert_uint_eq(sst(1)->rx_packets, rx1);
+	sim_run_for(S, 50);
+	ck_assert_uint_eq(sim_obs(S, 2)->tun_pkts, tun2);
+
+	/* The real one passes, and arrives. */
+	sim_deliver_as(S, 1, ht.from.ip, ht.from.port, ht.pkt, ht.len);
+	ck_assert_uint_eq(ctr(1)->hops_relayed, passed + 1);
+	sim_run_for(S, 50);
+	ck_assert_uint_eq(sim_obs(S, 2)->tun_pkts, tun2 + 1);
+	ck_assert_uint_eq(sim_obs(S, 2)->tun_last_seq, seq);
+	/* Its copy is a replay, in the hop session's window. */
+	d1 = sst(1)->drop_replay;
+	sim_deliver_as(S, 1, ht.from.ip, ht.from.port, ht.pkt, ht.len);
+	ck_assert_uint_eq(sst(1)->drop_replay, d1 + 1);
+	ck_assert_uint_eq(ctr(1)->hops_relayed, passed + 1);
+
+	/* The inner ciphertext: passed on, refused at the end. */
+	memset(&ht, 0, sizeof(ht));
+	ht.want_len = head + ilen + WIRE_TAG_LEN;
+	ht.drop = true;
+	sim_set_tap(S, hop_tap, &ht);
+	sim_send_ip(S, 0, 2, NODE_IP_MTU_RELAYED, ++seq);
+	sim_run_for(S, 50);
+	ck_assert(ht.got);
+	sim_set_tap(S, NULL, NULL);
+	ht.pkt[head + ilen / 2] ^= 0x10;
+	tun2 = sim_obs(S, 2)->tun_pkts;
+	auth2 = sst(2)->drop_auth;
+	sim_deliver_as(S, 1, ht.from.ip, ht.from.port, ht.pkt, ht.len);
+	ck_assert_uint_eq(ctr(1)->hops_relayed, passed + 2);
+	sim_run_for(S, 50);
+	ck_assert_uint_eq(sst(2)->drop_auth, auth2 + 1);
+	ck_assert_uint_eq(sim_obs(S, 2)->tun_pkts, tun2);
+	/* And the path still works. */
+	ck_assert_uint_ge(stream(0, 2, 200, &seq), 18);
+	ck_assert_uint_eq(sim_obs(S, 2)->tun_corrupt, 0);
 }
 END_TEST
 
@@ -266,6 +474,8 @@ dataplane_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, direct);
 	tcase_add_test(tc, relayed);
+	tcase_add_test(tc, relayed_sizes);
+	tcase_add_test(tc, hop_tampered);
 	tcase_add_test(tc, relay_dies);
 	tcase_add_test(tc, direct_path_dies);
 	tcase_add_test(tc, unreachable);

@@ -339,6 +339,71 @@ START_TEST(endpoint_moves_only_when_answered)
 }
 END_TEST
 
+struct hop_case {
+	uint8_t ttl;
+	const uint8_t *src, *dst;
+	bool passes;
+};
+
+static struct hop_case
+hop_case(uint8_t ttl, const uint8_t *src, const uint8_t *dst, bool passes)
+{
+	struct hop_case c = { ttl, src, dst, passes };
+
+	return c;
+}
+
+/* Hop datagrams a member sends a relay, authentic on the hop but asking
+ * what the relay rules refuse: a key without a record on either end, no
+ * ttl left, the relay's own key as the source, back where it came from.
+ * Each is dropped and counted; an honest one passes. */
+START_TEST(hop_rules)
+{
+	uint8_t inner[64], stranger[MESH_KEY_LEN];
+	const struct node_counters *c;
+	struct hop_case cases[9];
+	size_t nc = 0;
+
+	mesh(27, 4);
+	c = node_counters(sim_node(S, 1));
+	memset(inner, 0, sizeof(inner));
+	inner[0] = WIRE_TRANSPORT;	/* dst drops it: no such index */
+	memset(stranger, 0x77, sizeof(stranger));
+	cases[nc++] = hop_case(WIRE_HOP_TTL, sim_pk(S, 0),
+	    sim_pk(S, 2), true);
+	cases[nc++] = hop_case(WIRE_HOP_TTL, stranger,
+	    sim_pk(S, 2), false);
+	cases[nc++] = hop_case(WIRE_HOP_TTL, sim_pk(S, 0),
+	    stranger, false);
+	cases[nc++] = hop_case(1, sim_pk(S, 0), sim_pk(S, 2),
+	    false);
+	cases[nc++] = hop_case(0, sim_pk(S, 0), sim_pk(S, 2),
+	    false);
+	cases[nc++] = hop_case(WIRE_HOP_TTL, sim_pk(S, 1),
+	    sim_pk(S, 2), false);
+	cases[nc++] = hop_case(WIRE_HOP_TTL, sim_pk(S, 2),
+	    sim_pk(S, 0), false);	/* back to who sent it */
+	cases[nc++] = hop_case(WIRE_HOP_TTL, sim_pk(S, 2),
+	    sim_pk(S, 2), false);	/* to its source */
+	cases[nc++] = hop_case(2, sim_pk(S, 0), sim_pk(S, 3),
+	    true);
+	for (size_t k = 0; k < nc; k++) {
+		uint64_t relayed = c->hops_relayed, dropped = c->drop_hop;
+
+		ck_assert_int_eq(sim_inject_hop(S, 0, 1, cases[k].ttl,
+		    cases[k].src, cases[k].dst, inner, sizeof(inner)), 0);
+		sim_run_for(S, 10);
+		ck_assert_msg(c->hops_relayed == relayed + cases[k].passes,
+		    "case %zu", k);
+		ck_assert_msg(c->drop_hop == dropped + !cases[k].passes,
+		    "case %zu", k);
+	}
+	/* The hop session took every one: authentic, only refused. */
+	ck_assert_uint_eq(node_session_stats(sim_node(S, 1))->drop_auth, 0);
+	ck_assert_uint_ge(node_session_stats(sim_node(S, 1))->rx_hops, nc);
+}
+END_TEST
+
 static Suite *
 hostile_suite(void)
 {
@@ -354,6 +419,7 @@ hostile_suite(void)
 	tcase_add_test(tc, record_change_is_linear);
 	tcase_add_test(tc, probes_per_address_capped);
 	tcase_add_test(tc, endpoint_moves_only_when_answered);
+	tcase_add_test(tc, hop_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -12,6 +12,11 @@
 /* Node i sends the plaintext msg to node j over their session: 0 or
  * -errno (no such peer, session not up). */
 int sim_inject(struct sim *sim, int i, int j, const uint8_t *msg, size_t len);
+/* Node i sends node j a hop datagram over their session saying anything:
+ * ttl, src and dst keys, and the inner packet (inner, len).  0 or -errno. */
+int sim_inject_hop(struct sim *sim, int i, int j, uint8_t ttl,
+    const uint8_t src[static MESH_KEY_LEN],
+    const uint8_t dst[static MESH_KEY_LEN], const uint8_t *inner, size_t len);
 /* A RECORD message for node i, signed with its key: endpoints ep[0..k),
  * seq; an hour to live.  Its length (1 + RECORD_WIRE_LEN). */
 size_t sim_record_msg(struct sim *sim, int i, const struct mesh_endpoint *ep,

@@ -69,6 +69,14 @@ cb_send(void *ctx, const struct mesh_endpoint *to, const uint8_t *pkt,
 static void schedule(struct sim_node *sn, uint64_t deadline);
 
 /* The node's TUN: count, and keep the last packet's source and seq. */
+/* The payload of sim_send_ip's packets after the seq: a pattern of seq
+ * and offset, so that the TUN end can tell a packet came intact. */
+static uint8_t
+fill_byte(uint32_t seq, size_t k)
+{
+	return (uint8_t)(seq * 31 + k * 7 + (k >> 8));
+}
+
 static void
 cb_tun_write(void *ctx, const uint8_t *pkt, size_t len)
 {
@@ -78,15 +86,22 @@ cb_tun_write(void *ctx, const uint8_t *pkt, size_t len)
 		return;
 	sn->obs.tun_pkts++;
 	sn->obs.tun_last_at = net_now(sn->sim->net);
+	sn->obs.tun_last_len = len;
 	memcpy(sn->obs.tun_last_src, pkt + 8, 16);
-	if (pkt[6] == 58 && pkt[40] == 1)	/* ICMPv6 unreachable */
+	if (pkt[6] == 58 && pkt[40] == 1) {	/* ICMPv6 unreachable */
 		sn->obs.tun_unreach++;
-	else if (pkt[6] == 58 && pkt[40] == 2)	/* Packet Too Big */
+	} else if (pkt[6] == 58 && pkt[40] == 2) {	/* Packet Too Big */
 		sn->obs.tun_too_big_mtu = (uint32_t)pkt[44] << 24 |
 		    (uint32_t)pkt[45] << 16 | (uint32_t)pkt[46] << 8 | pkt[47];
-	else
+	} else {
 		sn->obs.tun_last_seq = (uint32_t)pkt[44] << 24 |
 		    (uint32_t)pkt[45] << 16 | (uint32_t)pkt[46] << 8 | pkt[47];
+		for (size_t k = 48; k < len; k++)
+			if (pkt[k] != fill_byte(sn->obs.tun_last_seq, k)) {
+				sn->obs.tun_corrupt++;
+				break;
+			}
+	}
 }
 
 void
@@ -126,6 +141,8 @@ sim_send_ip_to(struct sim *sim, int i, const uint8_t dst[static 16],
 	pkt[45] = (uint8_t)(seq >> 16);
 	pkt[46] = (uint8_t)(seq >> 8);
 	pkt[47] = (uint8_t)seq;
+	for (size_t k = 48; k < len; k++)
+		pkt[k] = fill_byte(seq, k);
 	node_send_ip(n, net_now(sim->net), pkt, len);
 	schedule(sim_at(sim, i), net_now(sim->net));	/* as after a datagram */
 }

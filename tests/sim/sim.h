@@ -68,6 +68,9 @@ struct sim_obs {
 	uint64_t tun_last_at;		/* ms of the last packet */
 	uint8_t tun_last_src[16];	/* its source address */
 	uint32_t tun_last_seq;		/* sim_send_ip's sequence in it */
+	size_t tun_last_len;		/* its length */
+	uint64_t tun_corrupt;		/* sim_send_ip packets whose payload
+					 * was not what was sent */
 	uint64_t sent_watch;		/* datagrams to sim_watch's address */
 };
 
@@ -135,7 +138,8 @@ uint64_t sim_converge(struct sim *sim, uint64_t within_ms);
 /* The data plane.  Node i's overlay address. */
 void sim_addr(const struct sim *sim, int i, uint8_t addr[static 16]);
 /* Hand node i's engine, as if read from its TUN, an IPv6/UDP packet of
- * len bytes (>= 48) to dst, carrying seq. */
+ * len bytes (>= 48) to dst, carrying seq and after it a pattern of seq
+ * (tun_corrupt counts those that do not come out so). */
 void sim_send_ip_to(struct sim *sim, int i, const uint8_t dst[static 16],
     size_t len, uint32_t seq);
 /* The same to node j's address. */
