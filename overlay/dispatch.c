@@ -488,6 +488,25 @@ accepted(struct session_table *t, uint64_t now, struct session *s,
 	}
 }
 
+/* The keypair a transport or hop datagram names (receiver), if its
+ * counter is not one already taken (a replay: counted).  NULL: drop it. */
+static struct keypair *
+fresh_keypair(struct session_table *t, uint64_t now,
+    const uint8_t receiver[static 4], const uint8_t ctr[static 8],
+    struct session **s, uint64_t *counter)
+{
+	struct keypair *kp = find_keypair(t, now, noise_le32(receiver), s);
+
+	if (kp == NULL)
+		return NULL;
+	*counter = sess_le64(ctr);
+	if (replay_seen(&kp->replay, *counter, t->lim.reject_after_messages)) {
+		t->stats.drop_replay++;
+		return NULL;
+	}
+	return kp;
+}
+
 static int
 recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
     size_t len, const void *src)
@@ -503,13 +522,9 @@ recv_transport(struct session_table *t, uint64_t now, const uint8_t *pkt,
 		t->stats.drop_malformed++;
 		return -EBADMSG;
 	}
-	if ((kp = find_keypair(t, now, noise_le32(h->receiver), &s)) == NULL)
+	if ((kp = fresh_keypair(t, now, h->receiver, h->counter, &s,
+	    &counter)) == NULL)
 		return -EBADMSG;
-	counter = sess_le64(h->counter);
-	if (replay_seen(&kp->replay, counter, t->lim.reject_after_messages)) {
-		t->stats.drop_replay++;
-		return -EBADMSG;
-	}
 	plen = len - sizeof(*h) - WIRE_TAG_LEN;
 	if (!aead_open(&kp->recv, t->plain, pkt + sizeof(*h), len - sizeof(*h),
 	    pkt, sizeof(*h), counter)) {
@@ -561,13 +576,9 @@ recv_hop(struct session_table *t, uint64_t now, const uint8_t *pkt,
 		return -EBADMSG;
 	}
 	ilen = len - sizeof(*h) - WIRE_TAG_LEN;
-	if ((kp = find_keypair(t, now, noise_le32(h->receiver), &s)) == NULL)
+	if ((kp = fresh_keypair(t, now, h->receiver, h->counter, &s,
+	    &counter)) == NULL)
 		return -EBADMSG;
-	counter = sess_le64(h->counter);
-	if (replay_seen(&kp->replay, counter, t->lim.reject_after_messages)) {
-		t->stats.drop_replay++;
-		return -EBADMSG;
-	}
 	adlen = sess_hop_ad(pkt, ilen, ad);
 	if (!aead_open(&kp->recv, none, inner + ilen, WIRE_TAG_LEN, ad, adlen,
 	    counter)) {

@@ -204,6 +204,21 @@ START_TEST(relayed)
 }
 END_TEST
 
+/* Node 0 sends node 2 one packet of the relayed MTU (seq); the relay's
+ * copy of its hop datagram (want_len bytes) is kept in ht, not relayed. */
+static void
+capture_hop(struct hop_tap *ht, size_t want_len, uint32_t seq)
+{
+	memset(ht, 0, sizeof(*ht));
+	ht->want_len = want_len;
+	ht->drop = true;
+	sim_set_tap(S, hop_tap, ht);
+	sim_send_ip(S, 0, 2, NODE_IP_MTU_RELAYED, seq);
+	sim_run_for(S, 50);
+	ck_assert(ht->got);
+	sim_set_tap(S, NULL, NULL);
+}
+
 /* Every size up to the relayed MTU arrives intact, both ways; the
  * end-to-end handshake went through the relay too, in hop datagrams. */
 START_TEST(relayed_sizes)
@@ -257,17 +272,10 @@ START_TEST(hop_tampered)
 	uint32_t seq = 0;
 	size_t checked = 0;
 
-	memset(&ht, 0, sizeof(ht));
 	relay_mesh(18);
 	sim_run_for(S, 10000);
 	ck_assert_uint_ge(stream(0, 2, 200, &seq), 18);
-	ht.want_len = head + ilen + WIRE_TAG_LEN;
-	ht.drop = true;
-	sim_set_tap(S, hop_tap, &ht);
-	sim_send_ip(S, 0, 2, NODE_IP_MTU_RELAYED, ++seq);
-	sim_run_for(S, 50);
-	ck_assert(ht.got);
-	sim_set_tap(S, NULL, NULL);
+	capture_hop(&ht, head + ilen + WIRE_TAG_LEN, ++seq);
 
 	passed = ctr(1)->hops_relayed;
 	rx1 = sst(1)->rx_packets;
@@ -319,14 +327,7 @@ START_TEST(hop_tampered)
 	ck_assert_uint_eq(ctr(1)->hops_relayed, passed + 1);
 
 	/* The inner ciphertext: passed on, refused at the end. */
-	memset(&ht, 0, sizeof(ht));
-	ht.want_len = head + ilen + WIRE_TAG_LEN;
-	ht.drop = true;
-	sim_set_tap(S, hop_tap, &ht);
-	sim_send_ip(S, 0, 2, NODE_IP_MTU_RELAYED, ++seq);
-	sim_run_for(S, 50);
-	ck_assert(ht.got);
-	sim_set_tap(S, NULL, NULL);
+	capture_hop(&ht, head + ilen + WIRE_TAG_LEN, ++seq);
 	ht.pkt[head + ilen / 2] ^= 0x10;
 	tun2 = sim_obs(S, 2)->tun_pkts;
 	auth2 = sst(2)->drop_auth;
