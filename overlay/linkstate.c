@@ -661,12 +661,17 @@ linkstate_choose(struct linkstate *ls,
 
 	if (rc != 0 || cur == NULL || keycmp(cur, r->hop) == 0)
 		return rc;
-	/* The hop in use is gone, or reaches dst no more: take the best. */
+	/* The hop in use is gone, or reaches dst no more, or is no closer
+	 * to it than we are: take the best.  (Held only while strictly
+	 * closer: two nodes holding each other within the margin would be
+	 * a loop, and a hop closer to dst at every step cannot make one.) */
 	if (linkstate_cost_via(ls, cur, dst, &cost) != 0 ||
 	    linkstate_should_switch(cost, r->cost))
 		return 0;
 	h = find(ls, cur);
 	d = find(ls, dst);
+	if (ls->via.dist[d] >= r->cost)
+		return 0;
 	fill_route(ls, d, h, cost, ls->via.hops[d] + 1, r);
 	return 0;
 }

@@ -33,7 +33,12 @@
  *
  * Hysteresis.  linkstate_choose() keeps the next hop in use unless it is
  * gone, or the best path is cheaper than the one through it by more than
- * max(10 %, 1 ms); linkstate_should_switch() is that rule alone.
+ * max(10 %, 1 ms) (linkstate_should_switch() is that rule alone), or it
+ * is no closer to the destination than self: its own path there, not
+ * through self, must cost less than self's best.  Without that, two
+ * nodes could each hold the other as the hop within the margin and make
+ * a loop; with it, every hop a packet takes is strictly closer, as in
+ * Babel's feasibility condition.
  *
  * linkstate_dot() writes the graph as Graphviz dot, names by callback and
  * costs in ms, for `meshctl graph`.
