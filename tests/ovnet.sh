@@ -24,9 +24,17 @@ module=$top_builddir/nss/.libs/libnss_mesh.so.2
 [ -f "$module" ] || fail "no module at $module"
 
 tmp=$(mktemp -d /tmp/mesh-ovnet.XXXXXX)
+# A meshd with libfaketime preloaded (renew.sh, overlay.sh) leaves a
+# semaphore and a shared-memory file named after its pid in /dev/shm when
+# it is stopped; they go with it.
+forget_pid() {
+	rm -f "/dev/shm/faketime_shm_$1" "/dev/shm/sem.faketime_sem_$1"
+}
 ovnet_cleanup() {
 	for f in "$tmp"/*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+		[ -f "$f" ] || continue
+		kill "$(cat "$f")" 2>/dev/null
+		forget_pid "$(cat "$f")"
 	done
 	# Whatever else still runs in a node (a wrapper's child, a server a
 	# test started) goes too: nothing of ours outlives the test.
@@ -109,6 +117,7 @@ stop_node() {
 		kill -0 "$(cat "$tmp/n$1.pid")" 2>/dev/null || break
 		sleep 0.05
 	done
+	forget_pid "$(cat "$tmp/n$1.pid")"
 	rm -f "$tmp/n$1.pid"
 }
 
