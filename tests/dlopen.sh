@@ -32,6 +32,11 @@ CONF
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
 wait_for_socket "$sock"
+# The socket exists before meshd answers on it: the TUN's set-up waits for
+# the kernel's rtnl lock, which a namespace torn down by a test running
+# beside this one can hold for seconds.  Ask once meshd says it is ready.
+eventually 60 grep -q "ready:" "$run/meshd.log" ||
+	fail "meshd did not get ready: $(cat "$run/meshd.log")"
 echo "== $module"
 "$top_builddir/tests/nss_dlopen" "$module" tester.mesh "$(cat "$run/addr")" ||
 	fail "entry points of $module"
