@@ -288,8 +288,8 @@ echo "# 100 MB c -> a by ssh via $(field_of server-c server-a via): $ms ms" \
 	"($((100 * 8 * 1000 / (ms ? ms : 1))) Mb/s), server-b relayed $((h1 - h0)) hop datagrams meanwhile"
 check "100 MB copied c -> a through server-b arrives intact (ssh exit $rc, sha256 ${sum_dst:-none})" \
 	eval '[ "$rc" = 0 ] && [ "$sum_src" = "$sum_dst" ]' || sed 's/^/#   /' "$NETNS_DIR/copy.err"
-if [ "$rc" != 0 ]; then	# which way each node takes (a chance failure once)
-	for n in server-a server-b server-c laptop; do
+if [ "$rc" != 0 ]; then	# which way each node takes (a relay loop, once)
+	for n in $MEMBERS; do
 		echo "# $n's members:"; node_meshctl "$n" members 2>&1 | sed 's/^/#   /'
 	done
 fi
