@@ -92,8 +92,9 @@ start_meshd() {
 	pids="$pids $meshd"
 	wait_for_socket /run/mesh/nss.sock
 	# After a kill -9 the old socket files are still there: wait until
-	# this meshd answers, not until a socket exists (5 s at most).
-	for _ in $(seq 1 100); do
+	# this meshd answers, not until a socket exists (30 s at most: its
+	# TUN set-up can wait seconds on rtnl while other tests tear down).
+	for _ in $(seq 1 600); do
 		"$MESHCTL" -c "$tmp/meshd.conf" status > /dev/null 2>&1 && return 0
 		sleep 0.05
 	done

@@ -16,13 +16,13 @@ ok() { pass=$((pass + 1)); echo "ok - $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; return 1; fi; }
 
-# wait_for_socket PATH: until meshd listens (5 s at most).
+# wait_for_socket PATH: until meshd has made its socket (30 s at most: an
+# ASan meshd on a loaded machine).  meshd binds its sockets before it sets
+# up the TUN, which can wait seconds for the kernel's rtnl lock while a
+# test beside this one tears namespaces down; what needs meshd to answer
+# waits for its "ready:" line too (eventually 60 grep -q ready: LOG).
 wait_for_socket() {
-	for _ in $(seq 1 100); do
-		[ -S "$1" ] && return 0
-		sleep 0.05
-	done
-	fail "meshd did not create $1"
+	eventually 30 test -S "$1" || fail "meshd did not create $1"
 }
 
 # eventually SECONDS CMD...: until CMD succeeds (every 0.1 s, SECONDS at

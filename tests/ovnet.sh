@@ -100,12 +100,12 @@ start_node() {
 		mount -t tmpfs tmpfs /run && mkdir -p /run/mesh &&
 		echo $$ > "$1" && exec "$2" -c "$3"' sh "$tmp/n$n.pid.new" \
 		"$MESHD" "$tmp/n$n/meshd.conf" >> "$tmp/n$n/log" 2>&1 &)
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 600); do
 		[ -s "$tmp/n$n.pid.new" ] && break
 		sleep 0.05
 	done
 	mv "$tmp/n$n.pid.new" "$tmp/n$n.pid"
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 600); do
 		nsenter -t "$(cat "$tmp/n$n.pid")" -m test -S /run/mesh/nss.sock && return 0
 		sleep 0.05
 	done
@@ -113,7 +113,7 @@ start_node() {
 }
 stop_node() {
 	kill "$(cat "$tmp/n$1.pid")" 2>/dev/null
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 600); do
 		kill -0 "$(cat "$tmp/n$1.pid")" 2>/dev/null || break
 		sleep 0.05
 	done

@@ -65,9 +65,10 @@ ids() {
 	     /^Gid:/ { printf "gid %s %s %s %s; ", $2, $3, $4, $5 }
 	     /^Groups:/ { $1 = ""; printf "groups%s", $0 }' "/proc/$1/status"
 }
-# exits NAME: meshd stopped by itself with a non-zero status (within 5 s).
+# exits NAME: meshd stopped by itself with a non-zero status (within 30 s:
+# it first sets up the TUN, which can wait on rtnl).
 exits() {
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 600); do
 		kill -0 "$meshd" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -90,10 +91,9 @@ check "meshctl init as root left nobody's files in nobody's directory" \
 	sh -c "[ -z \"\$(find '$tmp/a' ! -user $uid)\" ]"
 start a
 wait_for_socket "$tmp/run/a-ctl.sock"
-for _ in $(seq 1 100); do
-	grep -q 'dropped root' "$tmp/a.log" && break
-	sleep 0.05
-done
+# Root is dropped after the TUN is set up, which can wait on rtnl.
+eventually 60 grep -q 'dropped root' "$tmp/a.log" ||
+	fail "meshd never dropped root: $(cat "$tmp/a.log")"
 want="uid $uid $uid $uid $uid; gid $gid $gid $gid $gid; groups $gid"
 got=$(ids "$meshd")
 check "meshd runs as nobody: $got" [ "$got" = "$want" ] || echo "  wanted: $want"
@@ -107,7 +107,7 @@ check "LAN beacons set up as nobody" grep -q "lan: beacons on UDP" "$tmp/a.log"
 if ip link add lnpd0 type veth peer name lnpd1 2>/dev/null; then
 	ip link set lnpd0 up
 	ip addr add 10.99.0.1/24 dev lnpd0
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 600); do
 		grep -q "netwatch: local addresses changed" "$tmp/a.log" && break
 		sleep 0.05
 	done
@@ -158,7 +158,7 @@ else
 	wait_for_socket "$tmp/run/e-ctl.sock"
 	got=$(ids "$meshd")
 	check "no user key and no user mesh: stays root: $got" sh -c "echo '$got' | grep -q '^uid 0 0 0 0;'"
-	check "and says so" grep -q "no user mesh here: staying root" "$tmp/e.log"
+	check "and says so" eventually 30 grep -q "no user mesh here: staying root" "$tmp/e.log"
 	stop
 fi
 
