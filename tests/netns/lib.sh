@@ -102,7 +102,10 @@ netns_init() {
 		NETNS_OWNER=0
 	else
 		NETNS_OWNER=$$
-		trap 'netns_teardown 2>/dev/null' EXIT
+		# The status shows in the log: a script that ended early (a
+		# failing command under an exit) then says so.
+		trap '_rc=$?; [ $_rc = 0 ] || echo "# exit status $_rc"
+			netns_teardown 2>/dev/null' EXIT
 		trap 'exit 130' INT
 		trap 'exit 143' TERM
 	fi

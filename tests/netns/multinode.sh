@@ -206,6 +206,14 @@ fi
 # node4 loses every packet both ways (a firewall in its namespace, as a
 # pulled cable or a dead Wi-Fi would), long enough to be seen dead; then the
 # network returns and nothing is restarted.
+# all_see_alive NAME: every other member's view of NAME is "alive".  A
+# function, not an eval'd loop: wait_until runs its command in this shell,
+# where an "exit 1" for a member not there yet ended the whole test.
+all_see_alive() {
+	for _n in $MEMBERS; do
+		[ "$_n" = "$1" ] || [ "$(state_of "$_n" "$1")" = alive ] || return 1
+	done
+}
 cut_off() {	# not "cut": lib.sh uses cut(1)
 	node_exec node4 nft -f - <<'EOT'
 table inet mn_cut {
@@ -223,8 +231,7 @@ if command -v nft > /dev/null 2>&1 && cut_off; then
 	fi
 	node_exec node4 nft delete table inet mn_cut
 	t_back=$(netns_ms)
-	if wait_until "$ALIVE_MS" all_alive node4 && wait_until "$ALIVE_MS" eval \
-		'for n in $MEMBERS; do [ "$(state_of $n node4)" = alive ] || [ $n = node4 ] || exit 1; done'; then
+	if wait_until "$ALIVE_MS" all_alive node4 && wait_until "$ALIVE_MS" all_see_alive node4; then
 		ok "the network is back: node4 and every member see each other alive ($(($(netns_ms) - t_back)) ms)"
 	else
 		bad "the network is back, but not every session came back"
