@@ -1,8 +1,9 @@
 #!/bin/sh
 # Long fuzzing runs that count: every target for SECONDS of wall time at
 # idle priority (SCHED_IDLE: it takes only CPU nobody else wants), two at
-# a time, each run's CPU time added to a ledger; then what each target's
-# corpus gained in coverage is merged (-merge=1) into tests/fuzz/corpus/NAME.
+# a time, each run's CPU time added to a ledger; then each target's corpus
+# in tests/fuzz/corpus/NAME is minimised with what the run grew
+# (tests/fuzz/minimise.sh).
 #
 #   tests/fuzz/soak.sh SECONDS [LEDGER]
 #
@@ -87,14 +88,10 @@ while [ $# -gt 0 ]; do
 	wait
 done
 
-# Keep what the run found: the inputs of the grown corpus that add
-# coverage to the one in git (-merge=1), named by their hash; the seeds
-# already there, hand-made and named for what they hold, stay.
+# Keep what the run found, minimised (tests/fuzz/minimise.sh): the hashed
+# inputs in git and the grown corpus, merged against the hand-made seeds,
+# named for what they hold, which stay.
 for bin in $bins; do
-	name=$(basename "$bin")
-	dest="$here/corpus/${name#fuzz_}"
-	mkdir -p "$dest"
-	chrt -i 0 "$bin" -merge=1 "$dest" "$work/corpus/$name" \
-	    >"$work/$name.merge.log" 2>&1 ||
-		echo "$name: merge failed (see $work/$name.merge.log)" >&2
+	sh "$here/minimise.sh" "$bin" "$work/corpus/$(basename "$bin")" ||
+		echo "$(basename "$bin"): corpus not minimised" >&2
 done
