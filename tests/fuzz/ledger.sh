@@ -4,7 +4,9 @@
 #   tests/fuzz/ledger.sh [LEDGER]     (default doc/fuzzing-ledger.txt)
 #
 # One row per target: runs, CPU seconds, executions, findings (runs whose
-# result was not "clean"), then the sum and what one CPU-hour per target
+# result was neither "clean" nor "paused": a "paused" run is one whose
+# FOUND was the pause of a SIGSTOP, its input rerun and clean, said in a
+# comment line above it), then the sum and what one CPU-hour per target
 # still needs.
 here=$(cd "$(dirname "$0")" && pwd)
 ledger=${1:-$here/../../doc/fuzzing-ledger.txt}
@@ -12,7 +14,7 @@ ledger=${1:-$here/../../doc/fuzzing-ledger.txt}
 awk '
 $1 !~ /^#/ && NF >= 5 {
 	runs[$2]++; cpu[$2] += $3; execs[$2] += $4
-	if ($5 != "clean") found[$2]++
+	if ($5 != "clean" && $5 != "paused") found[$2]++
 }
 END {
 	print "| target | runs | CPU seconds | executions | findings |"

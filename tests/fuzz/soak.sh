@@ -14,7 +14,9 @@
 # and doc/fuzzing.md sums it.  The grown corpus lives in $FUZZ_WORK
 # (default /var/tmp/mesh-fuzz-soak), kept between calls so later runs
 # start where earlier ones stopped.  A crash stops nothing else: its
-# input is kept in $FUZZ_WORK and the ledger says FOUND.
+# input is kept in $FUZZ_WORK and the ledger says FOUND.  Do not pause a soak
+# (SIGSTOP) for a benchmark: libFuzzer counts the pause against -timeout
+# and reports the input it was running as a hang.
 set -u
 
 secs=${1:-}
