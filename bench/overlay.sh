@@ -3,13 +3,15 @@
 # and nebula and the bare link, in one run, on the same two namespaces.
 # Not a test: never in `make check` or CI.  Root only.
 #
-#   sudo bench/overlay.sh [-r ROUNDS] [-s bare,meshd,meshd_off,meshd_base,tinc,yggdrasil,nebula]
+#   sudo bench/overlay.sh [-r ROUNDS] [-s bare,floor,meshd,meshd_off,meshd_base,tinc,yggdrasil,nebula]
 #                         [-f FAILOVER_RUNS] [-F meshd,tinc] [-R RELAYED_ROUNDS] [-I MIB]
 #                         [-t SECONDS] [-p] [-n]
 #
 #   -r  rounds of the throughput part (default 3; the table shows medians)
-#   -s  which systems (default: bare, meshd, meshd_off, tinc, yggdrasil,
-#       nebula; meshd_off is this meshd with tun_offload, udp_gso and
+#   -s  which systems (default: bare, floor, meshd, meshd_off, tinc,
+#       yggdrasil, nebula; floor is bench/tunfloor, a TUN-to-UDP forwarder
+#       with no crypto: the least a userspace tunnel can cost here;
+#       meshd_off is this meshd with tun_offload, udp_gso and
 #       udp_gro off: one system call per packet, before and after in one
 #       run; and meshd_base, the meshd of BENCH_BASE_BUILDDIR, when set)
 #   -f  runs of the relay failover part (default 3; 0 skips it)
@@ -83,8 +85,8 @@ top_builddir=${BENCH_BUILDDIR:-$top_srcdir}
 export top_srcdir top_builddir
 . "$top_srcdir/tests/netns/lib.sh"
 
-ROUNDS=3 SYSTEMS=bare,meshd,meshd_off,tinc,yggdrasil,nebula FRUNS=3 FSYSTEMS=meshd,tinc
-[ -z "${BENCH_BASE_BUILDDIR:-}" ] || SYSTEMS=bare,meshd,meshd_off,meshd_base,tinc,yggdrasil,nebula
+ROUNDS=3 SYSTEMS=bare,floor,meshd,meshd_off,tinc,yggdrasil,nebula FRUNS=3 FSYSTEMS=meshd,tinc
+[ -z "${BENCH_BASE_BUILDDIR:-}" ] || SYSTEMS=bare,floor,meshd,meshd_off,meshd_base,tinc,yggdrasil,nebula
 SECS=10 PROFILE= INSTALL=1 FMODES="kill cut" RROUNDS=3 IMIB=0
 while getopts r:s:f:F:m:R:I:t:pnh o; do
 	case $o in
@@ -125,7 +127,7 @@ HZ=$(getconf CLK_TCK)
 
 has() { case ",$1," in *,"$2",*) return 0 ;; esac; return 1; }
 note_skip() { eval "skip_$1=\"\$2\""; say "$1: skipped: $2"; }
-ALL_SYSTEMS="bare meshd meshd_off meshd_base tinc yggdrasil nebula"
+ALL_SYSTEMS="bare floor meshd meshd_off meshd_base tinc yggdrasil nebula"
 for s in $ALL_SYSTEMS; do eval "skip_$s="; done
 if has "$SYSTEMS,$FSYSTEMS" meshd || has "$SYSTEMS" meshd_off; then
 	if [ ! -x "$MESHD" ]; then note_skip meshd "no meshd in $top_builddir (./bootstrap && ./configure && make)"
@@ -138,6 +140,8 @@ if has "$SYSTEMS" meshd_base; then
 	elif [ ! -x "$BENCH_BASE_BUILDDIR/meshd" ]; then note_skip meshd_base "no meshd in $BENCH_BASE_BUILDDIR"
 	else MESHD_BASE=$(cd "$BENCH_BASE_BUILDDIR" && pwd)/meshd MESHCTL_BASE=$(cd "$BENCH_BASE_BUILDDIR" && pwd)/meshctl/meshctl; fi
 fi
+TUNFLOOR=$NETNS_BUILD/bench/tunfloor
+[ -x "$TUNFLOOR" ] || note_skip floor "no $TUNFLOOR (make bench/tunfloor)"
 command -v tincd >/dev/null 2>&1 || note_skip tinc "tincd not installed (Debian: tinc)"
 command -v yggdrasil >/dev/null 2>&1 || note_skip yggdrasil "yggdrasil not installed (Debian: yggdrasil)"
 command -v nebula-cert >/dev/null 2>&1 || note_skip nebula "nebula not installed (Debian: nebula)"
@@ -414,6 +418,17 @@ nebula_down() { node_kill "$A" TERM nebula; node_kill "$B" TERM nebula; sleep 0.
 # --- the bare link --------------------------------------------------------------------------
 bare_up() { DST=$(node_ip "$B") PA= PB=; }
 bare_down() { :; }
+
+# --- the floor: bench/tunfloor, TUN to UDP and back with no crypto ---------------------------
+floor_up() {
+	bg "$B" "$NETNS_DIR/$B/floor.log" "$TUNFLOOR" tf0 51831 "$(node_ip "$A")" 51831; PB=$BGPID
+	bg "$A" "$NETNS_DIR/$A/floor.log" "$TUNFLOOR" tf0 51831 "$(node_ip "$B")" 51831; PA=$BGPID
+	node_exec "$A" sh -c 'ip addr add fd82::1/64 dev tf0 nodad && ip link set tf0 mtu 1400 up' &&
+	node_exec "$B" sh -c 'ip addr add fd82::2/64 dev tf0 nodad && ip link set tf0 mtu 1400 up' ||
+		return 1
+	DST=fd82::2
+}
+floor_down() { node_kill "$A" TERM tunfloor; node_kill "$B" TERM tunfloor; sleep 0.3; }
 
 # --- profile: where meshd's time goes ---------------------------------------------------------
 profile_meshd() {
@@ -903,7 +918,7 @@ rpaths = [l.rstrip("\n") for l in open(sys.argv[8]) if l.strip()]
 rfail = [l.split() for l in open(sys.argv[9]) if l.strip()]
 fo = [l.split() for l in open(sys.argv[2]) if l.strip()]
 uc = [l.split() for l in open(sys.argv[5]) if l.strip()]
-order = ["bare", "meshd", "meshd_off", "meshd_base", "tinc", "yggdrasil", "nebula"]
+order = ["bare", "floor", "meshd", "meshd_off", "meshd_base", "tinc", "yggdrasil", "nebula"]
 def med(sys_, col):
     v = [float(r[col]) for r in rows if r[0] == sys_ and r[col] != "-"]
     return (statistics.median(v), min(v), max(v), len(v)) if v else None
