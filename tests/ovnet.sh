@@ -13,7 +13,8 @@
 #                        its meshd runs)
 #   ctl I ARGS...        meshctl of node I
 #   start_node I / stop_node I   its meshd ($MESHD), as a child of a
-#                        subshell (kill -9 stays quiet); log in $tmp/nI/log
+#                        subshell (kill -9 stays quiet); log in $tmp/nI/log;
+#                        start_node returns once meshd answers meshctl
 #   resolves I J         node I resolves nJ.mesh to $tmp/nJ/addr
 #   state_of I J / wait_state I J STATE SECONDS   nJ in I's members table
 
@@ -106,7 +107,16 @@ start_node() {
 	done
 	mv "$tmp/n$n.pid.new" "$tmp/n$n.pid"
 	for _ in $(seq 1 600); do
-		nsenter -t "$(cat "$tmp/n$n.pid")" -m test -S /run/mesh/nss.sock && return 0
+		nsenter -t "$(cat "$tmp/n$n.pid")" -m test -S /run/mesh/nss.sock && break
+		sleep 0.05
+	done
+	# meshd binds its sockets first and answers once it has loaded its
+	# state and set up its TUN, which on a loaded machine can take longer
+	# than the module waits for an answer (250 ms): wait until meshctl gets
+	# one (any exit status but 3, "no agent").
+	for _ in $(seq 1 600); do
+		ctl "$n" status > /dev/null 2>&1
+		[ $? != 3 ] && return 0
 		sleep 0.05
 	done
 	fail "meshd of node $n did not start: $(tail -5 "$tmp/n$n/log")"

@@ -425,7 +425,7 @@ while (<STDIN>) { printf "%d %s", time * 1000, $_ }' > "$NETNS_DIR/stamp.pl"
 	echo "$NETNS_DIR/stamp.pl"
 }
 
-# start_meshd NAME: start it in the node and wait for its NSS socket.
+# start_meshd NAME: start it in the node; return once it answers meshctl.
 # NETNS_STAMP=1: meshd.log goes through netns_stamper (bench/gossip.sh
 # times Serf's log the same way).
 start_meshd() {
@@ -446,9 +446,20 @@ start_meshd() {
 	echo $! > "$_d/meshd.job"
 	_root=/proc/$(_pid "$1")/root
 	for _ in $(seq 1 200); do
-		[ -S "$_root/run/mesh/nss.sock" ] && [ -f "$_d/meshd.pid" ] && return 0
+		[ -S "$_root/run/mesh/nss.sock" ] && [ -f "$_d/meshd.pid" ] && break
 		kill -0 "$(cat "$_d/meshd.job")" 2>/dev/null || break
 		sleep 0.025
+	done
+	# meshd binds its sockets first and answers once its state and TUN
+	# are set up, which on a loaded machine can take longer than the
+	# module waits (250 ms): return once meshctl gets an answer (any exit
+	# status but 3, "no agent").
+	for _ in $(seq 1 600); do
+		[ -S "$_root/run/mesh/nss.sock" ] && [ -f "$_d/meshd.pid" ] || break
+		node_meshctl "$1" status > /dev/null 2>&1
+		[ $? != 3 ] && return 0
+		kill -0 "$(cat "$_d/meshd.job")" 2>/dev/null || break
+		sleep 0.05
 	done
 	tail -5 "$_d/meshd.log" >&2
 	netns_fail "meshd in $1 did not start"
