@@ -455,7 +455,6 @@ start_meshd() {
 	# module waits (250 ms): return once meshctl gets an answer (any exit
 	# status but 3, "no agent").
 	for _ in $(seq 1 600); do
-		[ -S "$_root/run/mesh/nss.sock" ] && [ -f "$_d/meshd.pid" ] || break
 		node_meshctl "$1" status > /dev/null 2>&1
 		[ $? != 3 ] && return 0
 		kill -0 "$(cat "$_d/meshd.job")" 2>/dev/null || break
