@@ -9,42 +9,22 @@
  *
  *     tunfloor IFNAME PORT PEER_IPV4 PEER_PORT
  *
- * It makes the TUN (IFF_TUN | IFF_NO_PI) and binds 0.0.0.0:PORT; the
- * caller gives the TUN its address and brings it up.  Runs until killed.
+ * It makes the TUN with meshd's own tun_open (bare IP packets, no
+ * virtio-net header) and binds 0.0.0.0:PORT; the caller gives the TUN its
+ * address and brings it up.  Runs until killed.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/if.h>
-#include <linux/if_tun.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int
-tun_make(const char *name)
-{
-	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
+#include "agent/tun.h"
 
 static int
 udp_make(int port, const char *peer, int peer_port)
@@ -83,6 +63,7 @@ int
 main(int argc, char **argv)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, got[2];
+	char ifname[TUN_NAME_MAX], err[TUN_ERR_LEN];
 	int tun, udp, ep;
 
 	if (argc != 5) {
@@ -90,8 +71,8 @@ main(int argc, char **argv)
 		    "PEER_PORT\n");
 		return 2;
 	}
-	if ((tun = tun_make(argv[1])) < 0) {
-		perror("tunfloor: TUN");
+	if ((tun = tun_open(argv[1], false, ifname, err)) < 0) {
+		fprintf(stderr, "tunfloor: %s\n", err);
 		return 1;
 	}
 	if ((udp = udp_make(atoi(argv[2]), argv[3], atoi(argv[4]))) < 0) {
